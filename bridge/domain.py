@@ -1,0 +1,258 @@
+"""Domain types shared by both modes: frozen dataclasses, Decimal money, string ids.
+
+No httpx or ORM types here. Ids are the services' ids as strings (18-digit numbers upstream).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @staticmethod
+    def of(amount: str | int | Decimal, currency: str) -> "Money":
+        return Money(Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP), currency)
+
+    def __add__(self, other: "Money") -> "Money":
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount:.2f} {self.currency}"
+
+
+def round_money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Side(StrEnum):
+    BOOKS = "books"
+    PROJECTS = "projects"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    OTHER = "other"
+
+
+class Module(StrEnum):
+    """Enhanced sync modules, in dependency order (E4)."""
+
+    PROJECTS = "projects"
+    USERS = "users"
+    TASKS = "tasks"
+    BUGS = "bugs"
+    TIMESHEETS = "timesheets"
+    USER_RATES = "user_rates"
+
+
+MODULE_ORDER: tuple[Module, ...] = tuple(Module)
+
+
+class TxnKind(StrEnum):
+    INVOICE = "invoice"
+    EXPENSE = "expense"
+    ESTIMATE = "estimate"
+    BILL = "bill"
+
+
+@dataclass(frozen=True)
+class Organization:
+    organization_id: str
+    name: str
+    email: str
+    currency_code: str
+    plan: str = "premium"
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str
+    name: str
+    currency_code: str
+
+
+@dataclass(frozen=True)
+class Portal:
+    portal_id: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ProjectsUser:
+    user_id: str
+    name: str
+    email: str
+    role: Role
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    primary_client_id: str | None
+    status: str = "active"
+    rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    project_id: str
+    name: str
+    completed: bool
+    billable: bool
+    rate: Decimal | None = None
+
+    @property
+    def status(self) -> str:
+        return "completed" if self.completed else "open"
+
+
+@dataclass(frozen=True)
+class Bug:
+    bug_id: str
+    project_id: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Timesheet:
+    """A time log: on a task, a bug, or general (no task) within a project."""
+
+    log_id: str
+    project_id: str
+    user_id: str
+    date: dt.date
+    minutes: int
+    billable: bool
+    approval: str = "Approved"
+    task_id: str | None = None
+    bug_id: str | None = None
+
+    @property
+    def component(self) -> str:
+        return "task" if self.task_id else "bug" if self.bug_id else "general"
+
+
+@dataclass(frozen=True)
+class Expense:
+    expense_id: str
+    project_id: str
+    customer_id: str | None
+    amount: Money
+    date: dt.date
+    description: str = ""
+    billable: bool = True
+    side: Side = Side.PROJECTS
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    quantity: Decimal
+    rate: Decimal
+    task_id: str | None = None
+    expense_id: str | None = None
+    time_entry_ids: tuple[str, ...] = ()
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.quantity * self.rate)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    project_id: str
+    customer_id: str | None
+    currency: str
+    status: str
+    origin: Side
+    lines: tuple[InvoiceLine, ...] = ()
+    number: str = ""
+
+    @property
+    def total(self) -> Money:
+        return Money(round_money(sum((line.amount for line in self.lines), Decimal(0))), self.currency)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """What a project's Finance view / Books' project transactions list shows."""
+
+    kind: TxnKind
+    transaction_id: str
+    project_id: str
+    customer_id: str | None
+    total: Money
+    status: str
+    origin: Side
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Email + ZSC key of the Projects account. The key never appears in repr."""
+
+    email: str
+    zsc_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Connection:
+    mode: str
+    portal_id: str
+    organization_id: str
+    email: str
+    state: str  # connected | disabled | disconnected
+    shared: dict[str, str] = field(default_factory=dict)  # L10/E2: what we shared with Projects
+    connected_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module: str
+    state: str  # synced | failed | in_progress | never
+    last_synced_at: dt.datetime | None
+    fetched: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class IntegrationStatus:
+    mode: str
+    connection: Connection | None
+    modules: tuple[ModuleStatus, ...] = ()
+
+    @property
+    def badge(self) -> str:
+        if self.connection is None:
+            return "Not connected"
+        if self.connection.state != "connected":
+            return self.connection.state.capitalize()
+        if any(m.state == "in_progress" for m in self.modules):
+            return "Sync in Progress"
+        return "Active"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one `sync` did: per module/kind counts, plus failures with reasons."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: tuple[dict[str, str], ...] = ()

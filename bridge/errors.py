@@ -1,0 +1,141 @@
+"""One error tree for the whole toolkit; each class carries the CLI exit code.
+
+    BridgeError (exit 1)
+    ├── CheckFailed          a verification / comparison found differences (exit 1)
+    ├── InputError (exit 2)  bad user input: fixture, option, unknown record
+    │   └── FixtureError     a scenario file breaks the schema (names file + JSON path)
+    ├── ConfigError (exit 2) missing/invalid profile or configuration
+    ├── StoreError           the state store refused or failed
+    │   ├── SchemaVersionError   the database is newer than this toolkit
+    │   └── LockHeld             another migration holds the lock
+    ├── IntegrationError     a rule of the integration refused the operation
+    │   ├── NotConnected
+    │   ├── PermissionRefused    wrong role / non-owner portal / wrong key
+    │   ├── AlreadyInvoiced      L8: task already billed
+    │   └── PortalMismatch       E11/M6: re-enable with another portal
+    └── ServiceError         a service call failed (names service, call, message)
+        ├── ServiceTimeout
+        ├── RateLimited          429 that we will not wait out (code 45: daily cap)
+        └── NotFound
+
+Only the CLI turns an error into a message and an exit code; library code raises.
+Messages never contain secrets: `redact()` is applied at the boundary where service text
+enters an error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+
+class BridgeError(Exception):
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"error": type(self).__name__, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class CheckFailed(BridgeError):
+    exit_code = 1
+
+
+class InputError(BridgeError):
+    exit_code = 2
+
+
+class FixtureError(InputError):
+    def __init__(self, file: str, json_path: str, rule: str) -> None:
+        super().__init__(f"{file}: {json_path}: {rule}")
+        self.file, self.json_path, self.rule = file, json_path, rule
+
+
+class ConfigError(BridgeError):
+    exit_code = 2
+
+
+class StoreError(BridgeError):
+    pass
+
+
+class SchemaVersionError(StoreError):
+    pass
+
+
+class LockHeld(StoreError):
+    pass
+
+
+class IntegrationError(BridgeError):
+    pass
+
+
+class NotConnected(IntegrationError):
+    pass
+
+
+class PermissionRefused(IntegrationError):
+    pass
+
+
+class AlreadyInvoiced(IntegrationError):
+    pass
+
+
+class PortalMismatch(IntegrationError):
+    pass
+
+
+class ServiceError(BridgeError):
+    """A call to Books or Projects failed. `service`, `call` and the service's message."""
+
+    def __init__(
+        self,
+        service: str,
+        call: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.service, self.call, self.status, self.code = service, call, status, code
+        self.service_message = redact(message)
+        detail = f" (HTTP {status}" + (f", code {code}" if code is not None else "") + ")" if status else ""
+        super().__init__(f"{service} {call} failed{detail}: {self.service_message}", hint=hint)
+
+
+class ServiceTimeout(ServiceError):
+    pass
+
+
+class RateLimited(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+_SECRET_PATTERNS = [
+    re.compile(r"(Zoho-oauthtoken\s+)\S+", re.I),
+    re.compile(r"((?:refresh_token|access_token|client_secret|authtoken|zsc_key|key|token)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.I),
+]
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Strip anything that looks like a credential, and every known secret value."""
+    for pat in _SECRET_PATTERNS:
+        text = pat.sub(r"\1***", text)
+    for s in secrets:
+        if s:
+            text = text.replace(s, "***")
+    return text
