@@ -1,0 +1,57 @@
+"""What an integration is built with: the store, the two services' clients, a clock, secrets.
+
+Built once (by the CLI's root group, or by a test) and handed to `bridge.modes.open_integration`.
+Neither mode knows whether the clients reach the embedded sandbox, a served one, or the real
+services: that is decided where the Context is built (`bridge.targets`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bridge.clock import Clock
+from bridge.domain import Credentials
+from bridge.errors import NotConnected
+from bridge.secrets import SecretBox, connection_key_name
+from bridge.store import Store
+
+if TYPE_CHECKING:
+    from bridge.clients.books import BooksClient
+    from bridge.clients.projects import ProjectsClient
+    from bridge.store.tables import ConnectionRow
+
+#: Builds a Projects client acting as the user the credentials identify, on a portal
+#: (None: portal-less calls such as listing portals).
+ProjectsFactory = Callable[[Credentials, "str | None"], "ProjectsClient"]
+
+
+@dataclass
+class Context:
+    store: Store
+    books: "BooksClient"
+    projects_factory: ProjectsFactory
+    clock: Clock
+    secrets: SecretBox
+    #: extra secret values (tokens) to scrub from any output
+    scrub: list[str] = field(default_factory=list)
+
+    def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> "ProjectsClient":
+        return self.projects_factory(credentials, portal_id)
+
+    def credentials_of(self, row: "ConnectionRow") -> Credentials:
+        key = self.secrets.get(connection_key_name(row.mode, row.id))
+        if not key:
+            raise NotConnected(
+                f"the {row.mode} connection to portal {row.portal_id} has no stored key",
+                hint=f"run `bridge {row.mode} credentials --email ... --key ...`",
+            )
+        return Credentials(email=row.email, zsc_key=key)
+
+    def projects_of(self, row: "ConnectionRow") -> "ProjectsClient":
+        """The Projects client of a stored connection (its portal, its user's key)."""
+        return self.projects_for(self.credentials_of(row), row.portal_id)
+
+    def remember_key(self, row: "ConnectionRow", key: str) -> None:
+        self.secrets.put(connection_key_name(row.mode, row.id), key)

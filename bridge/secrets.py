@@ -1,0 +1,86 @@
+"""Where connection secrets (ZSC keys) live between CLI calls: a 0600 JSON file.
+
+The state store keeps only a fingerprint of a key, so a store copied to a report, a
+ticket or a shared PostgreSQL never carries the key itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Protocol
+
+
+class SecretBox(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+    def put(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def values(self) -> tuple[str, ...]: ...
+
+
+class MemorySecrets:
+    def __init__(self) -> None:
+        self._data: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self._data.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        self._data[name] = value
+
+    def delete(self, name: str) -> None:
+        self._data.pop(name, None)
+
+    def values(self) -> tuple[str, ...]:
+        return tuple(self._data.values())
+
+    def __repr__(self) -> str:
+        return f"MemorySecrets({len(self._data)} secrets)"
+
+
+class FileSecrets:
+    """A JSON object in a file created with mode 0600 (rewritten atomically)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        data: dict[str, str] = json.loads(self.path.read_text())
+        return data
+
+    def _write(self, data: dict[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, self.path)
+
+    def get(self, name: str) -> str | None:
+        return self._read().get(name)
+
+    def put(self, name: str, value: str) -> None:
+        data = self._read()
+        data[name] = value
+        self._write(data)
+
+    def delete(self, name: str) -> None:
+        data = self._read()
+        if data.pop(name, None) is not None:
+            self._write(data)
+
+    def values(self) -> tuple[str, ...]:
+        return tuple(self._read().values())
+
+    def __repr__(self) -> str:
+        return f"FileSecrets({str(self.path)!r})"
+
+
+def connection_key_name(mode: str, connection_id: int) -> str:
+    return f"{mode}:{connection_id}:zsc_key"
