@@ -1,0 +1,176 @@
+"""Load and validate scenario fixtures (F1).
+
+A scenario is checked in two passes: the JSON Schema (`fixtures/schema/scenario.schema.json`,
+Draft 2020-12, with date formats checked), then the cross-references a schema cannot express
+(`bridge._fixture_refs`). Either pass refuses a bad file with `FixtureError(file, json_path,
+rule)`: one error, the most relevant, with the JSON path of the offending field. No
+`jsonschema` error reaches the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, relevance
+
+from bridge._fixture_refs import check_references, json_path
+from bridge.errors import FixtureError
+
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
+SCHEMA_PATH = FIXTURES_DIR / "schema" / "scenario.schema.json"
+SCENARIOS_DIR = FIXTURES_DIR / "scenarios"
+
+# Scenario files are `<name>.json`; names with more dots (golden outcomes) are companions.
+_SCENARIO_FILE = re.compile(r"^[a-z0-9][a-z0-9-]*\.json$")
+
+_JSON_TYPES = {
+    dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+    int: "an integer", float: "a number", type(None): "null",
+}
+
+
+def list_scenarios(directory: Path = SCENARIOS_DIR) -> list[Path]:
+    """The shipped scenario files, sorted by name."""
+    return sorted(p for p in directory.glob("*.json") if _SCENARIO_FILE.match(p.name))
+
+
+def load_scenario(path: str | Path) -> dict[str, Any]:
+    """Read, parse and validate one scenario file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(source, "$", f"cannot read the file: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        rule = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise FixtureError(source, "$", rule) from None
+    return validate_scenario(data, source)
+
+
+def validate_scenario(data: Any, source: str) -> dict[str, Any]:
+    """Check `data` against the schema and the cross-references; return it unchanged."""
+    error = _most_relevant(_validator().iter_errors(data))
+    if error is not None:
+        path, rule = describe(error)
+        raise FixtureError(source, path, rule)
+    check_references(data, source)
+    result: dict[str, Any] = data
+    return result
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _most_relevant(errors: Iterable[ValidationError]) -> ValidationError | None:
+    top = max(errors, key=relevance, default=None)
+    return None if top is None else _focus(top)
+
+
+def _focus(error: ValidationError) -> ValidationError:
+    """Descend into a oneOf/anyOf: for an operation, into the branch its `op` names."""
+    if not error.context:
+        return error
+    branch = _op_branch(error)
+    if branch is not None:
+        inside = [e for e in error.context if e.relative_schema_path[0] == branch]
+        return _focus(max(inside, key=relevance)) if inside else error
+    if error.validator == "oneOf" and _is_operation(error):
+        return error  # an unknown op: describe() names the ops there are
+    deepest = max(error.context, key=relevance)
+    return _focus(deepest)
+
+
+def _is_operation(error: ValidationError) -> bool:
+    return isinstance(error.instance, dict) and bool(_op_names(error.validator_value))
+
+
+def _op_names(branches: Any) -> list[str]:
+    if not isinstance(branches, list):
+        return []
+    names = [b.get("properties", {}).get("op", {}).get("const") for b in branches]
+    return [n for n in names if isinstance(n, str)]
+
+
+def _op_branch(error: ValidationError) -> int | None:
+    if error.validator != "oneOf" or not _is_operation(error):
+        return None
+    names = _op_names(error.validator_value)
+    op = error.instance.get("op")
+    return names.index(op) if op in names else None
+
+
+def describe(error: ValidationError) -> tuple[str, str]:
+    """The JSON path and a readable sentence for one schema error."""
+    path: list[str | int] = list(error.absolute_path)
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = next(f for f in value if f not in instance)
+        return json_path([*path, missing]), f"required field {missing!r} is missing"
+    if kind == "additionalProperties" and value is False:
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = next(k for k in instance if k not in allowed)
+        return json_path([*path, extra]), f"unknown field {extra!r} (allowed: {', '.join(allowed)})"
+    if kind == "oneOf" and _is_operation(error):
+        ops = ", ".join(_op_names(value))
+        return json_path([*path, "op"]), f"unknown op {instance.get('op')!r}; expected one of: {ops}"
+    if "propertyNames" in error.absolute_schema_path:
+        path.append(instance)  # point at the key itself
+        return json_path(path), "key " + _sentence(kind, value, instance, error.schema)
+    return json_path(path), _sentence(kind, value, instance, error.schema)
+
+
+def _sentence(kind: Any, value: Any, instance: Any, schema: Any) -> str:
+    shown = _show(instance)
+    described = schema.get("description") if isinstance(schema, dict) else None
+    if kind == "type":
+        wanted = " or ".join(value) if isinstance(value, list) else value
+        got = _JSON_TYPES.get(type(instance), "a value")
+        return f"expected {wanted}, got {got}" + ("" if isinstance(instance, (dict, list)) else f" ({shown})")
+    if kind == "pattern":
+        return f"{shown} is not {described}" if described else f"{shown} does not match {value}"
+    if kind == "format":
+        return f"{shown} is not a valid {value}"
+    if kind == "enum":
+        return f"{shown} is not one of: {', '.join(map(str, value))}"
+    if kind == "const":
+        return f"must be {value!r}"
+    if kind == "minLength":
+        return "must not be empty" if value == 1 else f"must be at least {value} characters"
+    if kind == "maxLength":
+        return f"must be at most {value} characters"
+    if kind == "minItems":
+        return f"must have at least {value} item(s)"
+    if kind == "not" and isinstance(value, dict) and "required" in value:
+        return f"must not have all of {', '.join(value['required'])} together"
+    if kind == "propertyNames":
+        return f"has a key that is not allowed: {shown}"
+    return f"{shown} is invalid ({kind})"
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_all(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """Check several files; one {file, ok, path, rule} entry each (for the CLI and reports)."""
+    out: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            load_scenario(path)
+        except FixtureError as exc:
+            out.append({"file": exc.file, "ok": False, "path": exc.json_path, "rule": exc.rule})
+        else:
+            out.append({"file": str(path), "ok": True, "path": None, "rule": None})
+    return out
