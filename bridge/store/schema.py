@@ -6,6 +6,7 @@ toolkit does not know (made by a newer version) is refused with both versions na
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from alembic import command
@@ -20,7 +21,7 @@ ALEMBIC_DIR = Path(__file__).with_name("alembic")
 
 
 def alembic_config(engine: Engine) -> Config:
-    cfg = Config()
+    cfg = Config(stdout=io.StringIO())  # alembic's chatter never reaches our output
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     cfg.attributes["engine"] = engine

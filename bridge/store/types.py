@@ -5,14 +5,54 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime, Numeric
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-#: Amounts: two decimals, room for 10^16 (Books stores money with 2 decimals).
-Amount = Numeric(20, 2, asdecimal=True)
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(20, scale) that never passes through a float.
+
+    PostgreSQL keeps NUMERIC exactly. SQLite has no decimal type: its NUMERIC affinity turns
+    99999999999999999.99 into an integer, and the driver would bind a float. On SQLite the
+    column is text holding the canonical decimal string, which round-trips any value.
+    Sums are done in Python with Decimal, never in SQL on SQLite.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int) -> None:
+        super().__init__(precision=20, scale=scale, asdecimal=True)
+        self.scale = scale
+        self.quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(20, self.scale, asdecimal=True))
+
+    def __repr__(self) -> str:
+        return f"ExactDecimal({self.scale})"
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(str(value)).quantize(self.quantum)
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(self.quantum)
+
+
+#: Amounts: two decimals, 18 digits before the point (Books keeps money with 2 decimals).
+Amount = ExactDecimal(2)
 #: Rates and quantities (hours) keep 4 decimals before rounding to an amount.
-Measure = Numeric(20, 4, asdecimal=True)
+Measure = ExactDecimal(4)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:25:59.851477
+Create Date: 2026-11-27
 """
 from __future__ import annotations
 
@@ -83,9 +83,9 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=500), nullable=False),
     sa.Column('task_id', sa.String(length=64), nullable=True),
     sa.Column('expense_id', sa.String(length=64), nullable=True),
-    sa.Column('quantity', sa.Numeric(precision=20, scale=4), nullable=False),
-    sa.Column('rate', sa.Numeric(precision=20, scale=4), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=20, scale=2), nullable=False),
+    sa.Column('quantity', bridge.store.types.ExactDecimal(4), nullable=False),
+    sa.Column('rate', bridge.store.types.ExactDecimal(4), nullable=False),
+    sa.Column('amount', bridge.store.types.ExactDecimal(2), nullable=False),
     sa.Column('migration_id', sa.String(length=36), nullable=True),
     sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_invoice_lines_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', 'invoice_id', 'line_no', name=op.f('pk_invoice_lines'))
@@ -134,7 +134,7 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('customer_id', sa.String(length=64), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('total', sa.Numeric(precision=20, scale=2), nullable=False),
+    sa.Column('total', bridge.store.types.ExactDecimal(2), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('origin', sa.String(length=16), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),

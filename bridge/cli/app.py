@@ -1,0 +1,98 @@
+"""The state the CLI's commands share, built once by the root group (`ctx.obj`).
+
+Everything heavy (store, sandbox, clients) is built lazily, so `--help` and `fixtures check`
+touch nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bridge.errors import redact
+from bridge.store import Store, bridge_home, default_url
+
+if TYPE_CHECKING:
+    from bridge.context import Context
+    from bridge.interface import Integration
+    from bridge.sandbox import Sandbox
+
+
+@dataclass
+class App:
+    db: str | None
+    mode: str | None
+    target: str
+    json: bool
+    debug: bool
+    profile: str | None = None
+    _store: Store | None = None
+    _sandbox: "Sandbox | None" = None
+    _context: "Context | None" = None
+    scrub: list[str] = field(default_factory=list)
+
+    @property
+    def home(self) -> Path:
+        return bridge_home()
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db or default_url())
+        return self._store
+
+    def sandbox(self) -> "Sandbox":
+        from bridge.targets import embedded_sandbox
+
+        if self._sandbox is None:
+            self._sandbox = embedded_sandbox(self.home)
+        return self._sandbox
+
+    def context(self) -> "Context":
+        from bridge.targets import build_context
+
+        if self._context is None:
+            self._context = build_context(self)
+            self.scrub.extend(self._context.scrub)
+        return self._context
+
+    def integration(self, mode: str | None = None) -> "Integration":
+        from bridge.modes import open_integration
+
+        return open_integration(mode or self.mode, self.context())
+
+    def secret_values(self) -> tuple[str, ...]:
+        values = list(self.scrub)
+        if self._context is not None:
+            values.extend(self._context.secrets.values())
+            values.extend(self._context.scrub)
+        return tuple(v for v in values if v)
+
+    def emit(self, data: Any, human: Callable[[Any], None] | None = None) -> None:
+        """Print a result: JSON with --json (or when no human view), else the human view."""
+        if self.json or human is None:
+            text = json.dumps(data, indent=2, sort_keys=True, default=str)
+            click.echo(redact(text, self.secret_values()))
+        else:
+            human(data)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def out(text: str) -> None:
+    click.echo(text)
+
+
+def err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,137 @@
+"""The `bridge` command: a root group with shared options, and one module per command area.
+
+Exit codes: 0 ok, 1 a check failed (or a service/integration refused), 2 usage or input
+error. Errors print as one line on stderr (JSON on stdout with --json), no traceback unless
+--debug; secrets are scrubbed from whatever is printed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+import traceback
+
+import click
+
+from bridge.cli.app import App
+from bridge.errors import BridgeError, redact
+
+#: command area -> "module:attribute"; each module owns one click group or command.
+AREAS = {
+    "db": "bridge.cli.db:db",
+    "sandbox": "bridge.cli.sandbox:sandbox",
+    "fixtures": "bridge.cli.fixtures:fixtures",
+    "scenario": "bridge.cli.scenario:scenario",
+    "legacy": "bridge.cli.legacy:legacy",
+    "enhanced": "bridge.cli.enhanced:enhanced",
+    "migrate": "bridge.cli.migrate:migrate",
+    "compare": "bridge.cli.compare:compare",
+    "doctor": "bridge.cli.doctor:doctor",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command area only when it is used (or listed), so one broken or slow
+    area never slows down the others."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in AREAS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = AREAS.get(name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None  # area not built yet
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        return _invoke_with_errors(self, ctx)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="BRIDGE_DB", metavar="URL|PATH",
+              help="State store: an SQLAlchemy URL or an SQLite file path "
+                   "[env BRIDGE_DB; default $BRIDGE_HOME/state.db, BRIDGE_HOME=.bridge].")
+@click.option("--mode", type=click.Choice(["legacy", "enhanced"]), envvar="BRIDGE_MODE",
+              help="Which integration generation commands drive [env BRIDGE_MODE; default enhanced].")
+@click.option("--target", type=click.Choice(["sandbox", "live"]), envvar="BRIDGE_TARGET",
+              default="sandbox", show_default=True,
+              help="The embedded service sandbox, or the real services named by a profile.")
+@click.option("--profile", envvar="BRIDGE_PROFILE", help="Live profile name (see `bridge doctor`).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs (secrets still scrubbed).")
+@click.version_option(package_name="books-projects-bridge")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, mode: str | None, target: str, profile: str | None,
+        as_json: bool, debug: bool) -> None:
+    """Run, compare and migrate the Books-Projects integrations (legacy and enhanced).
+
+    Start with `bridge migrate demo` to migrate a shipped scenario on the embedded sandbox.
+    """
+    app = App(db=db, mode=mode, target=target, json=as_json, debug=debug, profile=profile)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+
+
+class CommandFailed(click.ClickException):
+    """A BridgeError (or an unexpected one) as the CLI shows it: one line, exit code from
+    the error class, JSON on stdout with --json, secrets scrubbed."""
+
+    def __init__(self, exc: BaseException, app: App | None) -> None:
+        self.original = exc
+        self.app = app
+        if isinstance(exc, BridgeError):
+            self.exit_code = exc.exit_code
+            message, self.payload, self.hint = exc.message, exc.to_json(), exc.hint
+        else:
+            self.exit_code = 1
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            self.payload = {"error": "InternalError", "message": message}
+            self.hint = "rerun with --debug for a traceback"
+        self.secrets = app.secret_values() if app else ()
+        super().__init__(redact(message, self.secrets))
+
+    def show(self, file: object = None) -> None:
+        if self.app is not None and self.app.debug:
+            trace = "".join(traceback.format_exception(self.original))
+            click.echo(redact(trace, self.secrets), err=True)
+        if self.app is not None and self.app.json:
+            click.echo(redact(json.dumps(self.payload, default=str), self.secrets))
+        click.echo(f"error: {self.message}", err=True)
+        if self.hint:
+            click.echo(redact(f"hint: {self.hint}", self.secrets), err=True)
+
+
+def _invoke_with_errors(group: click.Group, ctx: click.Context) -> object:
+    try:
+        return click.Group.invoke(group, ctx)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except BridgeError as exc:
+        raise CommandFailed(exc, ctx.obj if isinstance(ctx.obj, App) else None) from exc
+    except Exception as exc:
+        app = ctx.obj if isinstance(ctx.obj, App) else None
+        raise CommandFailed(exc, app) from exc
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="bridge")
+
+
+if __name__ == "__main__":
+    main()
