@@ -1,0 +1,30 @@
+"""The legacy connection as the store holds it: find it, require it enabled, write under it.
+
+Legacy keeps one connection row per (organization, portal): reconnecting to the same portal
+reuses the row, so the invoiced-task marks (L8) and mirrors recorded under it stay in force.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bridge.store.repo import live_connection, require_enabled
+
+if TYPE_CHECKING:
+    from bridge.context import Context
+    from bridge.store.tables import ConnectionRow
+
+MODE = "legacy"
+
+
+def current(ctx: Context) -> ConnectionRow:
+    """The live (connected or disabled) legacy connection, else NotConnected."""
+    with ctx.store.session() as s:
+        return live_connection(s, MODE)
+
+
+def enabled(ctx: Context) -> ConnectionRow:
+    """The legacy connection, refusing unless it is connected (not disabled)."""
+    row = current(ctx)
+    require_enabled(row)
+    return row
