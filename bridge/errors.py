@@ -25,6 +25,7 @@ enters an error.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import ClassVar
 
@@ -118,7 +119,21 @@ class ServiceTimeout(ServiceError):
 
 
 class RateLimited(ServiceError):
-    pass
+    """A limit we will not wait out; `resume_at` (UTC), when known, says when calls may resume."""
+
+    def __init__(
+        self,
+        service: str,
+        call: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        hint: str | None = None,
+        resume_at: dt.datetime | None = None,
+    ) -> None:
+        super().__init__(service, call, message, status=status, code=code, hint=hint)
+        self.resume_at = resume_at
 
 
 class NotFound(ServiceError):

@@ -1,0 +1,69 @@
+"""Reading a service's answer: did it fail, and with what code and message.
+
+Books keeps its envelope on errors (`{"code": <non-zero>, "message": ...}`), and a non-zero
+`code` has been seen under HTTP 200, so the code decides, not only the status. Projects
+answers `{"error": {"code", "message"}}`; the accounts server `{"error": "<text>"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+#: Books codes with a meaning for the transport.
+BOOKS_NOT_FOUND = 1002
+BOOKS_PER_MINUTE = 44
+BOOKS_DAILY_CAP = 45
+BOOKS_IN_FLIGHT = 1070
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: int | None
+    message: str
+
+
+Reader = Callable[[int, Any, str], Failure | None]
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _fallback_message(status: int, text: str) -> str:
+    text = " ".join(text.split())
+    return text[:200] if text else f"HTTP {status} with no message"
+
+
+def books_failure(status: int, body: Any, text: str) -> Failure | None:
+    code = _int(body.get("code")) if isinstance(body, dict) else None
+    if status < 400 and (code is None or code == 0):
+        return None
+    message = body.get("message") if isinstance(body, dict) else None
+    return Failure(code, str(message) if message else _fallback_message(status, text))
+
+
+def projects_failure(status: int, body: Any, text: str) -> Failure | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    if status < 400 and error is None:
+        return None
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("title") or error.get("details")
+        return Failure(
+            _int(error.get("code") or error.get("status_code")),
+            str(message) if message else _fallback_message(status, text),
+        )
+    if isinstance(error, str) and error:
+        return Failure(None, error)
+    return Failure(None, _fallback_message(status, text))
+
+
+def reader_for(service: str) -> Reader:
+    """Books has its envelope; everything else reads the `error` object."""
+    return books_failure if service == "Books" else projects_failure

@@ -1,0 +1,425 @@
+"""The one place that talks HTTP to a service: transport, auth, limits, retries, errors, paging.
+
+Per call, `ServiceHttp.request` loops over attempts. Each attempt takes a slot from the
+shared `RateLimiter` (pacing before sending), sends with the auth headers, and classifies
+the answer:
+
+    ok          2xx and the envelope says success           -> return the JSON body
+    safe        429 (not processed), connection refused     -> wait (Retry-After or backoff), resend
+    ambiguous   5xx, read/write timeout, dropped connection -> the write may have landed:
+                  idempotent calls resend; a create resends only after its `guard` looked
+                  the record up and did not find it; without a guard it raises at once
+    daily       Books code 45                               -> RateLimited now, resume at UTC midnight
+    auth        401                                         -> renew credentials once, resend
+    fatal       any other error                             -> raise
+
+Every failure is a `bridge.errors.ServiceError` naming the service, the call ("POST
+/invoices") and the service's message, scrubbed of the credentials' secret values. No
+httpx exception escapes. All waiting goes through the injected clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any, Self
+
+import httpx
+
+from bridge.clients._backoff import Backoff, RetryPolicy, next_utc_midnight, parse_retry_after
+from bridge.clients._envelope import (
+    BOOKS_DAILY_CAP,
+    BOOKS_IN_FLIGHT,
+    BOOKS_NOT_FOUND,
+    BOOKS_PER_MINUTE,
+    reader_for,
+)
+from bridge.clients.auth import AuthProvider
+from bridge.clients.limits import RateLimiter
+from bridge.clock import Clock, SystemClock
+from bridge.errors import NotFound, RateLimited, ServiceError, ServiceTimeout, redact
+
+log = logging.getLogger("bridge.clients.http")
+
+#: Looks up whether a create landed; returns what the call would have returned, or None.
+Guard = Callable[[], "dict[str, Any] | None"]
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_SECRET_PARAMS = frozenset(
+    {
+        "authtoken",
+        "token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "zsc_key",
+        "key",
+        "password",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One attempt, as given to the usage recorder."""
+
+    service: str
+    call: str
+    attempt: int
+    status: int | None  # None: no answer (timeout, connection error)
+    outcome: str  # ok | retry | error | found (the guard found the write)
+    at: dt.datetime
+
+
+CallRecorder = Callable[[CallEvent], None]
+
+
+@dataclass
+class _Attempt:
+    kind: str  # ok | safe | ambiguous | daily | auth | fatal
+    status: int | None = None
+    code: int | None = None
+    message: str = ""
+    body: dict[str, Any] | None = None
+    wait: float | None = None  # what the service asked us to wait
+    error_type: type[ServiceError] = ServiceError
+
+
+class ServiceHttp:
+    """HTTP to one service. Thread-safe; share one per service and credentials."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        auth: AuthProvider | None = None,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        recorder: CallRecorder | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.clock: Clock = clock or SystemClock()
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter
+        self.timeout = timeout
+        self._auth = auth
+        self._recorder = recorder
+        self._backoff = Backoff(self.retry)
+        self._read_failure = reader_for(service)
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"Accept": "application/json"},
+        )
+
+    # -- the call ---------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+        guard: Guard | None = None,
+    ) -> dict[str, Any]:
+        """Send one call with retries; the JSON body (`{}` for 204), or a ServiceError.
+
+        `idempotent` defaults to True for GET/PUT/DELETE, False for POST. A non-idempotent
+        call is resent after an ambiguous failure only if `guard` is given and finds nothing;
+        if it finds the record, its value is returned as the call's result.
+        """
+        method = method.upper()
+        call = f"{method} {path}"
+        idem = method in _IDEMPOTENT if idempotent is None else idempotent
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        attempt, renewed, ambiguous_seen = 0, False, False
+        while True:
+            attempt += 1
+            result = self._attempt(method, path, call, clean_params, json, data)
+            if result.kind == "ok":
+                self._record(call, attempt, result.status, "ok")
+                return result.body or {}
+            self._log_failure(call, attempt, result)
+            if result.kind == "daily":
+                self._record(call, attempt, result.status, "error")
+                raise self._daily_cap(call, result)
+            if (
+                result.kind == "auth"
+                and not renewed
+                and self._auth is not None
+                and self._auth.renew()
+            ):
+                renewed = True
+                attempt -= 1  # a renewal is not one of the retries
+                self._record(call, attempt + 1, result.status, "retry")
+                continue
+            if result.kind == "fatal" or result.kind == "auth":
+                self._record(call, attempt, result.status, "error")
+                if method == "DELETE" and result.error_type is NotFound and ambiguous_seen:
+                    return {}  # an earlier attempt landed: gone is what was asked
+                raise self._error(call, result)
+            if result.kind == "ambiguous":
+                ambiguous_seen = True
+                if not idem and guard is None:
+                    self._record(call, attempt, result.status, "error")
+                    raise self._error(
+                        call,
+                        result,
+                        "; not resent: the write may have landed",
+                        hint="check whether the record exists before trying again",
+                    )
+            if attempt >= self.retry.max_attempts:
+                found = self._check(guard, call) if result.kind == "ambiguous" else None
+                if found is not None:
+                    self._record(call, attempt, result.status, "found")
+                    return found
+                self._record(call, attempt, result.status, "error")
+                raise self._error(call, result, f"; gave up after {attempt} attempts")
+            wait = result.wait if result.wait is not None else self._backoff.delay(attempt)
+            if wait > self.retry.max_wait:
+                self._record(call, attempt, result.status, "error")
+                resume = self.clock.now() + dt.timedelta(seconds=wait)
+                raise RateLimited(
+                    self.service,
+                    call,
+                    f"{result.message}; the service asks to wait {wait:.0f} s, "
+                    f"calls can resume at {resume.isoformat()}",
+                    status=result.status,
+                    code=result.code,
+                    resume_at=resume,
+                )
+            self._record(call, attempt, result.status, "retry")
+            log.info(
+                "%s %s: retrying in %.2f s (attempt %d of %d)",
+                self.service,
+                call,
+                wait,
+                attempt + 1,
+                self.retry.max_attempts,
+            )
+            self.clock.sleep(wait)
+            if result.kind == "ambiguous" and guard is not None:
+                found = self._check(guard, call)
+                if found is not None:
+                    self._record(call, attempt, result.status, "found")
+                    return found
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        call: str,
+        params: Mapping[str, Any],
+        json: Any,
+        data: Mapping[str, Any] | None,
+    ) -> _Attempt:
+        headers = self._auth.headers() if self._auth is not None else {}
+        slot = self.limiter.slot(call) if self.limiter is not None else nullcontext()
+        log.debug("%s %s %s", self.service, call, self._loggable(params))
+        try:
+            with slot:
+                response = self._client.request(
+                    method, path, params=params or None, json=json, data=data, headers=headers
+                )
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Never reached the service: safe to resend, even a create.
+            return _Attempt("safe", message=self._no_answer(exc), error_type=ServiceTimeout)
+        except httpx.TimeoutException as exc:
+            return _Attempt("ambiguous", message=self._no_answer(exc), error_type=ServiceTimeout)
+        except httpx.ConnectError as exc:
+            return _Attempt(
+                "safe", message=f"cannot connect ({self._scrub(str(exc)) or type(exc).__name__})"
+            )
+        except (
+            httpx.ReadError,
+            httpx.WriteError,
+            httpx.CloseError,
+            httpx.RemoteProtocolError,
+            httpx.ProxyError,
+        ) as exc:
+            return _Attempt(
+                "ambiguous",
+                message=f"connection failed ({type(exc).__name__}: {self._scrub(str(exc))})",
+            )
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict) as exc:
+            return _Attempt("fatal", message=f"{type(exc).__name__}: {self._scrub(str(exc))}")
+        return self._classify(response)
+
+    def _classify(self, response: httpx.Response) -> _Attempt:
+        status = response.status_code
+        if status == 204 or not response.content:
+            body: Any = {}
+        else:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        failure = self._read_failure(status, body, _text(response))
+        if failure is None:
+            if isinstance(body, dict):
+                return _Attempt("ok", status=status, body=body)
+            return _Attempt("fatal", status=status, message="the answer is not a JSON object")
+        code, message = failure.code, self._scrub(failure.message)
+        books = self.service == "Books"
+        if books and code == BOOKS_DAILY_CAP:
+            return _Attempt("daily", status, code, message, error_type=RateLimited)
+        if status == 404 or (books and code == BOOKS_NOT_FOUND):
+            return _Attempt("fatal", status, code, message, error_type=NotFound)
+        if status == 401:
+            return _Attempt("auth", status, code, message)
+        if status == 429 or (books and code in (BOOKS_PER_MINUTE, BOOKS_IN_FLIGHT)):
+            wait = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+            if wait is None and books and code == BOOKS_PER_MINUTE:
+                wait = self.retry.minute_limit_wait
+            return _Attempt("safe", status, code, message, wait=wait, error_type=RateLimited)
+        if status >= 500:
+            return _Attempt("ambiguous", status, code, message)
+        return _Attempt("fatal", status, code, message)
+
+    # -- errors -----------------------------------------------------------------------------
+    def _error(
+        self, call: str, result: _Attempt, suffix: str = "", hint: str | None = None
+    ) -> ServiceError:
+        return result.error_type(
+            self.service,
+            call,
+            result.message + suffix,
+            status=result.status,
+            code=result.code,
+            hint=hint,
+        )
+
+    def _daily_cap(self, call: str, result: _Attempt) -> RateLimited:
+        if self.limiter is not None:
+            self.limiter.spent_today()  # so a resumed run does not try again today
+        resume = next_utc_midnight(self.clock.now())
+        return RateLimited(
+            self.service,
+            call,
+            f"{result.message} (daily call limit); calls can resume at {resume.isoformat()}",
+            status=result.status,
+            code=result.code,
+            resume_at=resume,
+            hint=f"resume the run after {resume.isoformat()} (next UTC midnight)",
+        )
+
+    def _check(self, guard: Guard | None, call: str) -> dict[str, Any] | None:
+        if guard is None:
+            return None
+        found = guard()
+        log.info(
+            "%s %s: the write %s",
+            self.service,
+            call,
+            "had landed; not resending" if found is not None else "did not land; resending",
+        )
+        return found
+
+    def _no_answer(self, exc: Exception) -> str:
+        return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+
+    def _scrub(self, text: str) -> str:
+        return redact(text, self._auth.secrets() if self._auth is not None else ())
+
+    # -- logging and recording ------------------------------------------------------------------
+    def _loggable(self, params: Mapping[str, Any]) -> str:
+        shown = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in params.items()}
+        return self._scrub(str(shown)) if shown else ""
+
+    def _log_failure(self, call: str, attempt: int, result: _Attempt) -> None:
+        log.debug(
+            "%s %s -> %s %s (attempt %d): %s",
+            self.service,
+            call,
+            result.status if result.status is not None else "no answer",
+            result.kind,
+            attempt,
+            result.message,
+        )
+
+    def _record(self, call: str, attempt: int, status: int | None, outcome: str) -> None:
+        if self._recorder is not None:
+            self._recorder(
+                CallEvent(self.service, call, attempt, status, outcome, self.clock.now())
+            )
+
+    # -- paging -----------------------------------------------------------------------------
+    def pages_books(
+        self, path: str, key: str, params: Mapping[str, Any] | None = None, *, per_page: int = 200
+    ) -> Iterator[dict[str, Any]]:
+        """Books lists: `page`/`per_page` until `page_context.has_more_page` is false."""
+        page = 1
+        while True:
+            body = self.request(
+                "GET", path, params={**(params or {}), "page": page, "per_page": per_page}
+            )
+            items = _records(body.get(key))
+            yield from items
+            context = body.get("page_context")
+            if isinstance(context, list):  # drawn as an array in some OpenAPI files
+                context = context[0] if context else None
+            more = isinstance(context, dict) and _truthy(context.get("has_more_page"))
+            if not items or not more:
+                return
+            page += 1
+
+    def pages_index(
+        self,
+        path: str,
+        extract: Callable[[dict[str, Any]], list[dict[str, Any]]],
+        params: Mapping[str, Any] | None = None,
+        *,
+        page_size: int = 200,
+    ) -> Iterator[dict[str, Any]]:
+        """Projects lists: `index` (1-based) and `range` until 204 (no body) or a short page."""
+        index = 1
+        while True:
+            body = self.request(
+                "GET", path, params={**(params or {}), "index": index, "range": page_size}
+            )
+            items = extract(body)
+            yield from items
+            if len(items) < page_size:
+                return
+            index += page_size
+
+    # -- lifetime ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ServiceHttp({self.service!r}, {self.base_url!r}, auth={self._auth!r})"
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (UnicodeDecodeError, LookupError):
+        return ""
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
