@@ -1,0 +1,112 @@
+"""The enhanced integration (E1-E14) behind the shared interface (S1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from bridge.context import Context
+from bridge.domain import (
+    Connection,
+    Credentials,
+    Expense,
+    IntegrationStatus,
+    Invoice,
+    Portal,
+    Side,
+    SyncReport,
+    Transaction,
+)
+from bridge.store import repo
+from enhanced import errors, history, preferences, setup, status, transactions
+from enhanced.sync.engine import run_sync
+from enhanced.sync.state import Progress
+
+
+class EnhancedIntegration:
+    mode: ClassVar[str] = "enhanced"
+
+    def __init__(self, ctx: Context, progress: Progress | None = None) -> None:
+        self.ctx = ctx
+        self.progress = progress
+
+    # -- E1-E3, E6 ------------------------------------------------------------------------------
+    def portals(self, credentials: Credentials) -> list[Portal]:
+        return setup.portals(self.ctx, credentials)
+
+    def connect(self, credentials: Credentials, portal_id: str) -> Connection:
+        return setup.connect(self.ctx, credentials, portal_id)
+
+    def disconnect(self) -> None:
+        setup.set_state(self.ctx, "disconnected")
+
+    def update_credentials(self, email: str | None = None, key: str | None = None) -> Connection:
+        return setup.update_credentials(self.ctx, email, key)
+
+    def set_preferences(
+        self, modules: Sequence[str] | None = None, general_timesheets: bool | None = None,
+        cutoff_date: dt.date | str | None = None, clear_cutoff: bool = False,
+    ) -> preferences.Prefs:
+        row = setup.connection_row(self.ctx)
+        cutoff = dt.date.fromisoformat(cutoff_date) if isinstance(cutoff_date, str) else cutoff_date
+        with self.ctx.store.session() as s:
+            return preferences.save(s, row.id, self.ctx.clock.now(), modules=modules,
+                                    general_timesheets=general_timesheets, cutoff_date=cutoff,
+                                    clear_cutoff=clear_cutoff)
+
+    def preferences(self) -> preferences.Prefs:
+        row = setup.connection_row(self.ctx)
+        with self.ctx.store.session() as s:
+            return preferences.load(s, row.id)
+
+    # -- E4, E5, E7, E8 --------------------------------------------------------------------------
+    def sync(self) -> SyncReport:
+        return run_sync(self.ctx, self.progress)
+
+    def status(self) -> IntegrationStatus:
+        with self.ctx.store.session() as s:
+            row = repo.latest_connection(s, self.mode)
+            if row is None:
+                return IntegrationStatus(self.mode, None)
+            return IntegrationStatus(self.mode, repo.to_connection(row), status.module_statuses(s, row.id))
+
+    def history(self, limit: int = 100) -> list[dict[str, Any]]:
+        row = setup.connection_row(self.ctx)
+        with self.ctx.store.session() as s:
+            return history.history(s, row.id, limit)
+
+    def error_summary(self) -> list[dict[str, Any]]:
+        row = setup.connection_row(self.ctx)
+        with self.ctx.store.session() as s:
+            return errors.summary(s, row.id)
+
+    def error_details(self, include_resolved: bool = False) -> list[dict[str, Any]]:
+        row = setup.connection_row(self.ctx)
+        with self.ctx.store.session() as s:
+            return errors.details(s, row.id, include_resolved)
+
+    # -- E9 ----------------------------------------------------------------------------------------
+    def create_invoice(self, project_id: str, customer_id: str | None = None, side: Side = Side.BOOKS) -> Invoice:
+        return transactions.create_invoice(self.ctx, project_id, customer_id, side)
+
+    def finalize_invoice(self, invoice_id: str, customer_id: str) -> Invoice:
+        # enhanced invoices are made with the project's customer; finalizing may only change it
+        return transactions.finalize_invoice(self.ctx, invoice_id, customer_id)
+
+    def record_expense(
+        self, project_id: str, amount: Decimal, date: dt.date, customer_id: str | None = None,
+        description: str = "", side: Side = Side.PROJECTS,
+    ) -> Expense:
+        return transactions.record_expense(self.ctx, project_id, amount, date, customer_id, description, side)
+
+    def transactions(self, project_id: str) -> list[Transaction]:
+        return transactions.transactions(self.ctx, project_id)
+
+    # -- E10, E11 ----------------------------------------------------------------------------------
+    def disable(self) -> None:
+        setup.set_state(self.ctx, "disabled")
+
+    def reenable(self, portal_id: str) -> Connection:
+        return setup.reenable(self.ctx, portal_id)

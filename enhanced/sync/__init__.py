@@ -1,0 +1,1 @@
+"""The enhanced sync engine: `engine.run_sync`, one module per sync module."""

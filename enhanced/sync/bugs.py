@@ -1,0 +1,33 @@
+"""Bugs module (E4). Books has no bug resource: a bug becomes a non-billable Books task of
+its project named "[Bug] <title>", described with its key, status and severity, so time
+logged on it lands on a task and is never invoiced by mistake. Bugs of a project that could
+not be fetched are skipped (counted in the history, no error: CONTRACTS §4 has no bug code,
+and the project's own error already says what to fix)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enhanced.rules import Failure
+from enhanced.sync.common import Counts
+from enhanced.sync.state import SyncState
+from enhanced.sync.tasks import sync_children
+
+BUG_PREFIX = "[Bug] "
+
+
+def bug_payload(b: dict[str, Any]) -> dict[str, Any]:
+    key = str(b.get("key") or b.get("id"))
+    return {
+        "task_name": f"{BUG_PREFIX}{b.get('title', '')}",
+        "description": f"Bug {key}; status {b.get('status', '')}; severity {b.get('severity', '')}",
+        "is_billable": False,
+    }
+
+
+def run(st: SyncState, counts: Counts) -> list[Failure]:
+    return sync_children(
+        st, counts, kind="bug", items=lambda pid: st.projects.list_bugs(pid),
+        name=lambda b: str(b.get("title", "")), payload=bug_payload,
+        on_unfetched=lambda b, p, code: None,
+    )

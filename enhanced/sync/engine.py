@@ -1,0 +1,136 @@
+"""E4: one sync = the chosen modules in dependency order (MODULE_ORDER), one SyncRun each.
+
+All module runs are written `in_progress` (holder host:pid) before the first starts, so any
+process asking for status sees "Sync in Progress" (E5). A cross-process lock keeps two syncs
+of one connection apart; whoever takes it knows any `in_progress` run left over belongs to
+a process that died, marks it failed (ended_at empty: interrupted), and lets the modules
+of that run look for records it created but never mapped (see common.Finder).
+
+A module that completes settles its errors (new ones added, fixed ones resolved). A module
+that raises flushes the mappings of what it already wrote, is marked failed, and the sync
+stops: later modules depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+
+from bridge.context import Context
+from bridge.domain import MODULE_ORDER, Module, SyncReport
+from bridge.store import repo
+from bridge.store.locks import NamedLock
+from bridge.store.tables import ConnectionRow, SyncRun
+from enhanced import errors, preferences
+from enhanced.rules import Failure
+from enhanced.status import holder_name, latest_runs
+from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
+from enhanced.sync.common import Counts
+from enhanced.sync.maps import MapWriter
+from enhanced.sync.state import Progress, SyncState
+
+MODE = "enhanced"
+
+ModuleRun = Callable[[SyncState, Counts], list[Failure]]
+MODULES: dict[Module, ModuleRun] = {
+    Module.PROJECTS: projects.run,
+    Module.USERS: users.run,
+    Module.TASKS: tasks.run,
+    Module.BUGS: bugs.run,
+    Module.TIMESHEETS: timesheets.run,
+    Module.USER_RATES: user_rates.run,
+}
+#: the id-map kinds each module creates Books records for
+KINDS: dict[Module, tuple[str, ...]] = {
+    Module.PROJECTS: ("customer", "project"),
+    Module.USERS: ("user", "project_user"),
+    Module.TASKS: ("task",),
+    Module.BUGS: ("bug",),
+    Module.TIMESHEETS: ("user", "project_user", "general_task", "time_entry"),
+    Module.USER_RATES: ("user_rate",),
+}
+
+
+def lock_name(connection_id: int) -> str:
+    return f"enhanced-sync:{connection_id}"
+
+
+def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
+    with ctx.store.session() as s:
+        row = repo.live_connection(s, MODE)
+        repo.require_enabled(row)
+        prefs = preferences.load(s, row.id)
+    with NamedLock(ctx.store, lock_name(row.id), ctx.clock):
+        return _locked(ctx, row, prefs, progress)
+
+
+def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress: Progress | None) -> SyncReport:
+    now = ctx.clock.now()
+    modules = [m for m in MODULE_ORDER if prefs.wants(m)]
+    with ctx.store.session() as s:
+        # we hold the lock: an in_progress run is one whose process died
+        s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == "in_progress")
+                  .values(status="failed"))
+        previous = latest_runs(s, row.id)
+        runs = {m: SyncRun(connection_id=row.id, module=m.value, started_at=now, status="in_progress",
+                           holder=holder_name()) for m in modules}
+        s.add_all(runs.values())
+        s.flush()
+        run_ids = {m: r.id for m, r in runs.items()}
+    st = SyncState(
+        ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=now.date(),
+        writer=MapWriter(ctx.store, row.id, now),
+    )
+    if progress is not None:
+        st.progress = progress
+    st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
+                    if m.value in previous and previous[m.value].status == "failed"}
+    report_counts: dict[str, dict[str, int]] = {}
+    report_errors: list[dict[str, str]] = []
+    for i, module in enumerate(modules):
+        counts = Counts()
+        _mark_started(ctx, run_ids[module])
+        try:
+            failures = MODULES[module](st, counts)
+            st.writer.flush()
+        except BaseException:
+            _abort(ctx, st, [run_ids[m] for m in modules[i:]], counts)
+            raise
+        _finish(ctx, row.id, module, run_ids[module], counts, failures)
+        report_counts[module.value] = {**counts.as_dict(), "failed": len(failures)}
+        report_errors.extend({"module": f.module, "record_id": f.record_id, "record_name": f.record_name,
+                              "reason_code": f.reason_code, "reason": f.reason, "fix": f.fix} for f in failures)
+    return SyncReport(counts=report_counts, errors=tuple(report_errors))
+
+
+def _mark_started(ctx: Context, run_id: int) -> None:
+    with ctx.store.session() as s:
+        s.execute(update(SyncRun).where(SyncRun.id == run_id).values(started_at=ctx.clock.now()))
+
+
+def _finish(ctx: Context, connection_id: int, module: Module, run_id: int, counts: Counts,
+            failures: list[Failure]) -> None:
+    now = ctx.clock.now()
+    with ctx.store.session() as s:
+        errors.settle(s, connection_id, module.value, run_id, failures, now)
+        s.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+            status="synced", ended_at=now, failed=len(failures), **counts.as_dict()))
+
+
+def _abort(ctx: Context, st: SyncState, run_ids: list[int], counts: Counts) -> None:
+    """Keep the mappings of what was written, and say which runs did not complete."""
+    try:
+        st.writer.flush()
+    finally:
+        now = ctx.clock.now()
+        with ctx.store.session() as s:
+            s.execute(update(SyncRun).where(SyncRun.id == run_ids[0]).values(
+                status="failed", ended_at=now, **counts.as_dict()))
+            s.execute(update(SyncRun).where(SyncRun.id.in_(run_ids[1:])).values(status="failed", ended_at=now))
+
+
+def running(ctx: Context, connection_id: int) -> list[SyncRun]:
+    with ctx.store.session() as s:
+        return list(s.execute(select(SyncRun).where(
+            SyncRun.connection_id == connection_id, SyncRun.status == "in_progress")).scalars())

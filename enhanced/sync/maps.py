@@ -1,0 +1,58 @@
+"""Id maps for one sync: read once as light tuples (no ORM objects: a portal can hold
+hundreds of thousands of time entries), written back in batches with the per-dialect
+bulk upsert. Only changed rows are written, so a sync with no change touches no row (E14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from bridge.store import Store, repo
+from bridge.store.tables import IdMap
+
+BATCH = 500
+
+
+@dataclass
+class Mapped:
+    books_id: str
+    fingerprint: str
+
+
+def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
+    with store.session() as s:
+        rows = s.execute(
+            select(IdMap.projects_id, IdMap.books_id, IdMap.fingerprint)
+            .where(IdMap.connection_id == connection_id, IdMap.kind == kind)
+        ).tuples()
+        return {p: Mapped(b, f) for p, b, f in rows}
+
+
+class MapWriter:
+    """Buffers id-map rows and upserts them BATCH at a time (and on flush)."""
+
+    def __init__(self, store: Store, connection_id: int, now: dt.datetime) -> None:
+        self.store, self.connection_id, self.now = store, connection_id, now
+        self.pending: list[dict[str, Any]] = []
+        self.written = 0
+
+    def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
+        self.pending.append({
+            "connection_id": self.connection_id, "kind": kind, "projects_id": projects_id,
+            "books_id": books_id, "fingerprint": fingerprint, "updated_at": self.now,
+        })
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        # one row per key per statement: PostgreSQL refuses ON CONFLICT touching a row twice
+        rows = list({(r["kind"], r["projects_id"]): r for r in self.pending}.values())
+        with self.store.session() as s:
+            repo.put_mappings(s, rows)
+        self.written += len(rows)
+        self.pending.clear()

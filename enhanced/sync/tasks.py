@@ -1,0 +1,72 @@
+"""Tasks module (E4, E13): a project's tasks become tasks of its Books project. A task whose
+project could not be fetched fails naming the project's error; it follows once that is fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enhanced.rules import Failure, upstream_failure
+from enhanced.sync import maps
+from enhanced.sync.common import Counts, Finder, apply
+from enhanced.sync.deps import Upstream, upstream
+from enhanced.sync.state import SyncState
+
+
+def task_payload(t: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "task_name": str(t.get("name", "")),
+        "description": str(t.get("description") or ""),
+        "is_billable": t.get("billable", True) not in (False, "false", 0),
+    }
+    if t.get("rate") not in (None, ""):
+        payload["rate"] = str(t["rate"])
+    return payload
+
+
+def project_label(p: dict[str, Any]) -> str:
+    return f"project {p['id']} ({p.get('name', '')})"
+
+
+def run(st: SyncState, counts: Counts) -> list[Failure]:
+    return sync_children(
+        st, counts, kind="task", items=lambda pid: st.projects.list_tasks(pid),
+        name=lambda t: str(t.get("name", "")), payload=task_payload,
+        on_unfetched=lambda t, p, code: upstream_failure(
+            "task_project_not_fetched", str(t["id"]), str(t.get("name", "")), project_label(p), code),
+    )
+
+
+def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name: Any, payload: Any,
+                  on_unfetched: Any) -> list[Failure]:
+    """Tasks and bugs alike: per project, map each child to a Books task of the project."""
+    projects: Upstream = upstream(st, "projects", "project")
+    mapped = maps.load(st.ctx.store, st.cid, kind)
+    failures: list[Failure] = []
+    upstream_projects = st.upstream_projects()
+    for n, p in enumerate(upstream_projects, start=1):
+        pid = str(p["id"])
+        children = list(items(pid))
+        books_pid = projects.books_id(pid)
+        if books_pid is None:
+            for c in children:
+                counts.fetched += 1
+                f = on_unfetched(c, p, projects.failed.get(pid))
+                if f is None:
+                    counts.skipped += 1
+                else:
+                    failures.append(f)
+            continue
+        finder = Finder(lambda bp=books_pid: st.books.list_tasks(bp), lambda r: r.get("task_name"),
+                        "task_id", {m.books_id for m in mapped.values()})
+        for c in children:
+            counts.fetched += 1
+            body = payload(c)
+            apply(
+                st, counts, kind=kind, projects_id=str(c["id"]), payload={**body, "project": books_pid},
+                current=mapped.get(str(c["id"])),
+                create=lambda bp=books_pid, b=body: st.books.create_task(bp, b),
+                update=lambda bid, bp=books_pid, b=body: st.books.update_task(bp, bid, b),
+                id_field="task_id", finder=finder, key=body["task_name"],
+            )
+        st.progress(kind + "s", n, len(upstream_projects))
+    return failures

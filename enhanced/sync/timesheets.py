@@ -1,0 +1,143 @@
+"""Timesheets module (E4, E13): billable, approved logs of fetched tasks, bugs and (with the
+General Timesheets switch on) general logs become Books time entries. Dated before the
+cutoff they arrive invoiced, the rest unbilled. A general log goes on one "General" Books
+task per project, made when first needed. Each entry's notes carry a `plog:<id>` marker, so
+a create whose answer was lost is found again instead of made twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.billing import minutes_of
+from bridge.store.repo import record_fingerprint
+from enhanced.rules import Failure, failure, log_date, timesheet_own_check, upstream_failure
+from enhanced.sync import maps
+from enhanced.sync.common import Counts, Finder, apply, create_once
+from enhanced.sync.deps import upstream
+from enhanced.sync.people import People
+from enhanced.sync.state import SyncState
+from enhanced.sync.tasks import project_label
+
+GENERAL_TASK = "General"
+
+
+def marker(log_id: str) -> str:
+    return f"[plog:{log_id}]"
+
+
+def approval_on(st: SyncState) -> bool:
+    for portal in st.projects.list_portals():
+        if str(portal.get("id")) == st.conn.portal_id:
+            return portal.get("timesheet_approval", True) not in (False, "false", 0)
+    return True
+
+
+def run(st: SyncState, counts: Counts) -> list[Failure]:
+    projects = upstream(st, "projects", "project")
+    tasks = upstream(st, "tasks", "task")
+    bugs = upstream(st, "bugs", "bug")
+    generals = maps.load(st.ctx.store, st.cid, "general_task")
+    entries = maps.load(st.ctx.store, st.cid, "time_entry")
+    people = People(st)
+    portal_users = st.portal_users()
+    known_users = set(portal_users)
+    approval = approval_on(st)
+    claimed = {m.books_id for m in entries.values()}
+    failures: list[Failure] = []
+    upstream_projects = st.upstream_projects()
+    for n, p in enumerate(upstream_projects, start=1):
+        pid = str(p["id"])
+        books_pid = projects.books_id(pid)
+        finder = Finder(lambda bp=books_pid: st.books.list_time_entries(project_id=bp),
+                        _entry_key, "time_entry_id", claimed)
+        for log in st.projects.list_timelogs(pid):
+            counts.fetched += 1
+            lid = str(log["id"])
+            label = f"{log.get('owner_name', '')} {log_date(log).isoformat()}".strip()
+            component = str(log.get("component") or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
+            if component == "general" and not st.prefs.general_timesheets:
+                counts.skipped += 1
+                continue
+            # a log on a task names its task (whose error names the project); others the project
+            books_tid: str | None = None
+            if component == "task":
+                rid = _ref_id(log, "task")
+                books_tid = tasks.books_id(rid) if books_pid is not None else None
+                if books_tid is None:
+                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
+                                                     f"task {rid}", tasks.failed.get(rid)))
+                    continue
+            elif books_pid is None:
+                failures.append(upstream_failure("timesheet_project_not_fetched", lid, label,
+                                                 project_label(p), projects.failed.get(pid)))
+                continue
+            elif component == "bug":
+                rid = _ref_id(log, "bug")
+                books_tid = bugs.books_id(rid)
+                if books_tid is None:
+                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
+                                                     f"bug {rid}", bugs.failed.get(rid)))
+                    continue
+            own = timesheet_own_check(log, approval_on=approval, today=st.today, portal_users=known_users)
+            if own is not None:
+                failures.append(failure(own[0], lid, label, own[1]))
+                continue
+            assert books_pid is not None
+            if books_tid is None:
+                books_tid = _general_task(st, pid, books_pid, generals)
+            owner = portal_users[str(log["owner_id"])]
+            books_uid, made = people.ensure(owner)
+            people.member(pid, books_pid, str(owner["id"]), books_uid)
+            payload = entry_payload(st, log, books_pid, books_tid, books_uid)
+            apply(
+                st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
+                create=lambda pl=payload, m=marker(lid): st.books.create_time_entry(pl, marker=m),
+                update=lambda bid, pl=payload: st.books.update_time_entry(bid, pl),
+                id_field="time_entry_id", finder=finder, key=marker(lid),
+            )
+        st.progress("timesheets", n, len(upstream_projects))
+    return failures
+
+
+def _ref_id(log: dict[str, Any], component: str) -> str:
+    ref = log.get(component) or log.get(f"{component}_id") or {}
+    return str(ref.get("id", "")) if isinstance(ref, dict) else str(ref)
+
+
+def _entry_key(rec: dict[str, Any]) -> str:
+    notes = str(rec.get("notes") or "")
+    start = notes.rfind("[plog:")
+    end = notes.find("]", start)
+    return notes[start:end + 1] if start >= 0 and end > start else ""
+
+
+def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid: str, books_uid: str) -> dict[str, Any]:
+    minutes = minutes_of(log)
+    when = log_date(log)
+    cutoff = st.prefs.cutoff_date
+    notes = str(log.get("notes") or "")
+    return {
+        "project_id": books_pid,
+        "task_id": books_tid,
+        "user_id": books_uid,
+        "log_date": when.isoformat(),
+        "log_time": f"{minutes // 60:02d}:{minutes % 60:02d}",
+        "is_billable": True,
+        "billed_status": "invoiced" if cutoff is not None and when < cutoff else "unbilled",
+        "notes": f"{notes} {marker(str(log['id']))}".strip(),
+    }
+
+
+def _general_task(st: SyncState, pid: str, books_pid: str, generals: dict[str, maps.Mapped]) -> str:
+    current = generals.get(pid)
+    if current is not None:
+        return current.books_id
+    body = {"task_name": GENERAL_TASK, "description": "General timesheets from Projects", "is_billable": True}
+    finder = Finder(lambda: st.books.list_tasks(books_pid), lambda r: r.get("task_name"), "task_id", set())
+    found = finder.take(GENERAL_TASK) if "general_task" in st.reconcile else None
+    books_tid = found or create_once(lambda: st.books.create_task(books_pid, body), "task_id", finder, GENERAL_TASK)
+    fp = record_fingerprint({**body, "project": books_pid})
+    st.writer.put("general_task", pid, books_tid, fp)
+    generals[pid] = maps.Mapped(books_tid, fp)
+    return books_tid

@@ -1,0 +1,212 @@
+"""E9: invoices and expenses for synced projects, on either side, visible on both at once.
+
+An invoice bills the project's completed, billable, not yet billed tasks with the time
+synced to Books as unbilled time entries (bridge.billing computes the lines; each line
+carries the entries' `time_entry_ids` so Books marks them invoiced), plus the project's
+billable Projects expenses for that customer not yet invoiced. Tasks are claimed in the
+store before any remote write (bridge.claims), so a task is billed once across sides.
+
+The Books record is always made first, with the claim as its reference number (a lost
+answer is looked up, never made twice); then the Projects side: a Books-side invoice is
+linked into the project's Finance tab, a Projects-side one is created there carrying
+`books_invoice_id`. Both sides see it at once, and the store keeps the pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from bridge import billing
+from bridge.billing import confirm_claims
+from bridge.claims import claimed, new_claim_id
+from bridge.context import Context
+from bridge.domain import (
+    Expense,
+    Invoice,
+    InvoiceLine,
+    Money,
+    Side,
+    Transaction,
+    TxnKind,
+    round_money,
+)
+from bridge.errors import InputError, IntegrationError
+from bridge.store import repo
+from bridge.store.tables import ConnectionRow, InvoiceLineRow, TransactionRow
+from enhanced.setup import connection_row
+from enhanced.sync import maps
+
+
+def _enabled(ctx: Context) -> ConnectionRow:
+    row = connection_row(ctx)
+    repo.require_enabled(row)
+    return row
+
+
+def _books_project(ctx: Context, row: ConnectionRow, project_id: str) -> str:
+    with ctx.store.session() as s:
+        books_pid = repo.books_id_for(s, row.id, "project", project_id)
+    if books_pid is None:
+        raise InputError(
+            f"project {project_id} is not synced to Books",
+            hint="run `bridge enhanced sync`; `bridge enhanced errors --details` says why a project is missing",
+        )
+    return books_pid
+
+
+def _customer(ctx: Context, books_pid: str, customer_id: str | None) -> tuple[str, str]:
+    """(Books contact id, its currency): the one given, else the project's customer."""
+    customer = customer_id or str(ctx.books.get_project(books_pid).get("customer_id") or "")
+    if not customer:
+        raise InputError("the project has no customer in Books; pass --customer")
+    contact = ctx.books.get_contact(customer)
+    return customer, str(contact.get("currency_code") or "")
+
+
+def _client_of(ctx: Context, row: ConnectionRow, customer: str) -> str | None:
+    with ctx.store.session() as s:
+        return repo.projects_id_for(s, row.id, "customer", customer)
+
+
+def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: str,
+                  client_id: str | None) -> list[InvoiceLine]:
+    projects = ctx.projects_of(row)
+    unbilled = {str(e["time_entry_id"]) for e in
+                ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
+    entry_of = {lid: m.books_id for lid, m in maps.load(ctx.store, row.id, "time_entry").items()
+                if m.books_id in unbilled}
+    logs = [log for log in projects.list_timelogs(project_id) if str(log["id"]) in entry_of]
+    entries_by_task: dict[str, list[str]] = defaultdict(list)
+    for log in logs:
+        task = log.get("task") if isinstance(log.get("task"), dict) else {}
+        if task.get("id"):
+            entries_by_task[str(task["id"])].append(entry_of[str(log["id"])])
+    rate = ctx.projects_of(row).get_project(project_id).get("rate")
+    with ctx.store.session() as s:
+        billed = repo.billed_task_ids(s, row.id)
+        invoiced_expenses = set(s.execute(select(InvoiceLineRow.expense_id).where(
+            InvoiceLineRow.connection_id == row.id, InvoiceLineRow.expense_id.is_not(None))).scalars())
+    lines = billing.task_lines(projects.list_tasks(project_id), logs,
+                               Decimal(str(rate)) if rate not in (None, "") else None, billed)
+    lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,
+                         tuple(sorted(entries_by_task.get(ln.task_id or "", ())))) for ln in lines]
+    lines += billing.expense_lines(projects.list_expenses(project_id), client_id,
+                                   {e for e in invoiced_expenses if e})
+    return lines
+
+
+def _books_line(line: InvoiceLine, books_pid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": line.description[:100], "description": line.description,
+                           "quantity": str(line.quantity), "rate": str(line.rate), "project_id": books_pid}
+    if line.time_entry_ids:
+        out["time_entry_ids"] = list(line.time_entry_ids)
+    return out
+
+
+def _projects_line(line: InvoiceLine) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": line.description, "quantity": str(line.quantity), "rate": str(line.rate)}
+    if line.task_id:
+        out["task_id"] = line.task_id
+    if line.expense_id:
+        out["expense_id"] = line.expense_id
+    return out
+
+
+def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
+    row = _enabled(ctx)
+    books_pid = _books_project(ctx, row, project_id)
+    customer, currency = _customer(ctx, books_pid, customer_id)
+    client_id = _client_of(ctx, row, customer)
+    lines = invoice_lines(ctx, row, project_id, books_pid, client_id)
+    if not lines:
+        raise IntegrationError(f"nothing to invoice for project {project_id}: no completed billable task "
+                               "with unbilled synced time, and no uninvoiced billable expense")
+    task_ids = [ln.task_id for ln in lines if ln.task_id]
+    now = ctx.clock.now()
+    projects = ctx.projects_of(row)
+    with claimed(ctx.store, row.id, task_ids, side, now, new_claim_id("EN")) as claim:
+        made = ctx.books.create_invoice({
+            "customer_id": customer, "reference_number": claim, "date": now.date().isoformat(),
+            "line_items": [_books_line(ln, books_pid) for ln in lines],
+        })
+        books_id, number = str(made["invoice_id"]), str(made.get("invoice_number") or "")
+        total = Money(round_money(sum((ln.amount for ln in lines), Decimal(0))), currency)
+        status = str(made.get("status") or "draft")
+        projects_id = None
+        if side is Side.PROJECTS:
+            pinv = projects.create_invoice(project_id, {
+                "client_id": client_id or "", "currency_code": currency, "books_invoice_id": books_id,
+                "line_items": [_projects_line(ln) for ln in lines],
+            })
+            projects_id = str(pinv.get("id") or "")
+        else:
+            _link(ctx, row, project_id, "invoice", books_id, number, total, status, side, None)
+        txn = Transaction(TxnKind.INVOICE, books_id, project_id, customer, total, status, side, number)
+        with ctx.store.session() as s:
+            repo.record_transaction(s, row.id, txn, lines, projects_id=projects_id, now=now)
+        confirm_claims(ctx.store, row.id, claim, books_id)
+    return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number)
+
+
+def _link(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str, number: str,
+          total: Money, status: str, side: Side, projects_id: str | None) -> None:
+    ctx.projects_of(row).link_transaction(project_id, {
+        "kind": kind, "books_id": books_id, "projects_id": projects_id or "", "number": number,
+        "total": str(total.amount), "currency_code": total.currency, "status": status, "origin": side.value,
+    })
+
+
+def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date, customer_id: str | None,
+                   description: str, side: Side) -> Expense:
+    row = _enabled(ctx)
+    books_pid = _books_project(ctx, row, project_id)
+    customer, currency = _customer(ctx, books_pid, customer_id)
+    money = Money.of(amount, currency)
+    now = ctx.clock.now()
+    made = ctx.books.create_expense({
+        "date": date.isoformat(), "amount": str(money.amount), "project_id": books_pid,
+        "customer_id": customer, "currency_code": currency, "is_billable": True,
+        "description": description, "reference_number": new_claim_id("EX"),
+    })
+    books_id = str(made["expense_id"])
+    projects_id: str | None = None
+    if side is Side.PROJECTS:
+        pexp = ctx.projects_of(row).create_expense(project_id, {
+            "client_id": _client_of(ctx, row, customer) or "", "amount": str(money.amount),
+            "currency_code": currency, "date": date, "description": description, "billable": True,
+            "books_expense_id": books_id,
+        })
+        projects_id = str(pexp.get("id") or "")
+    else:
+        _link(ctx, row, project_id, "expense", books_id, "", money, "recorded", side, None)
+    txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, "recorded", side)
+    with ctx.store.session() as s:
+        repo.record_transaction(s, row.id, txn, projects_id=projects_id, now=now)
+    return Expense(projects_id or books_id, project_id, customer, money, date, description, True, side)
+
+
+def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice:
+    """Give an invoice (its Books id) the customer; enhanced invoices already have one, so
+    this only changes it when another is asked for."""
+    row = _enabled(ctx)
+    with ctx.store.session() as s:
+        txn = s.get(TransactionRow, (row.id, TxnKind.INVOICE.value, invoice_id))
+        if txn is None:
+            raise InputError(f"invoice {invoice_id} was not made by this integration")
+        if txn.customer_id != customer_id:
+            ctx.books.update_invoice(invoice_id, {"customer_id": customer_id})
+            txn.customer_id = customer_id
+        lines = repo.lines_of(s, row.id, invoice_id)
+        return Invoice(invoice_id, txn.project_id, customer_id, txn.currency, txn.status,
+                       Side(txn.origin), tuple(lines), txn.number)
+
+
+def transactions(ctx: Context, project_id: str) -> list[Transaction]:
+    row = connection_row(ctx)
+    with ctx.store.session() as s:
+        return repo.project_transactions(s, row.id, project_id)
