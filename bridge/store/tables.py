@@ -187,6 +187,23 @@ class MigrationRun(Base):
     state: Mapped[str] = mapped_column(String(16))  # running | done | rolled_back
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the legacy connection's state before migrating, restored by rollback
+    source_state: Mapped[str] = mapped_column(String(16), default="connected", server_default="connected")
+    #: Projects project ids that existed upstream when the run started (what it judged by)
+    upstream_projects: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    #: summary of the services' user-visible data when the run started (M3)
+    services_before: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+
+
+class MigrationLeftOut(Base):
+    """M1: a legacy record the migration could not carry over, with the reason."""
+
+    __tablename__ = "migration_leftouts"
+    migration_id: Mapped[str] = mapped_column(ForeignKey("migration_runs.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reason_code: Mapped[str] = mapped_column(String(48))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class MigrationJournal(Base):
@@ -225,6 +242,6 @@ class ApiUsage(Base):
 
 __all__ = [
     "ApiUsage", "Base", "BilledTask", "ConnectionRow", "IdMap", "InvoiceLineRow", "LockRow",
-    "MigrationJournal", "MigrationRun", "Preferences", "SyncError", "SyncRun", "TransactionRow",
+    "MigrationJournal", "MigrationLeftOut", "MigrationRun", "Preferences", "SyncError", "SyncRun", "TransactionRow",
     "UniqueConstraint",
 ]

@@ -64,3 +64,23 @@ def test_a_newer_store_is_refused_naming_both_versions(store_url: str) -> None:
 def test_constraint_names_follow_the_naming_convention(store: Store) -> None:
     pk = inspect(store.engine).get_pk_constraint("billed_tasks")
     assert pk["name"] == "pk_billed_tasks"
+
+
+def test_opening_an_older_store_upgrades_it_and_keeps_its_rows(empty_store_url: str) -> None:
+    from alembic import command
+
+    from bridge.store import make_engine
+    from bridge.store.schema import alembic_config
+
+    engine = make_engine(empty_store_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO api_usage (service, account, day, calls) VALUES ('books', '1', '2026-01-05', 7)"))
+    engine.dispose()
+    store = Store.open(empty_store_url)
+    try:
+        assert current_revision(store.engine) == head_revision(store.engine) != "0001"
+        with store.engine.connect() as c:
+            assert c.execute(text("SELECT calls FROM api_usage")).scalar() == 7
+    finally:
+        store.close()

@@ -1,0 +1,109 @@
+"""Keyed, hashed, batched comparison of two record streams; deepdiff only where hashes differ.
+
+Both streams yield `(key, record)` sorted by key in the same order (code-point order: see
+`bridge.store.keyset`). They are cut into batches by the expected side's keys; a batch
+whose canonical hash is equal on both sides is skipped without diffing, so a million equal
+records cost a million hashes, not a million-record deepdiff, and never sit in memory whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from deepdiff import DeepDiff
+
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # which record kind (table) the difference is in
+    key: Key
+    change: str  # missing | extra | changed
+    field: str = ""
+    expected: Any = None
+    actual: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": [str(k) for k in self.key], "change": self.change,
+                "field": self.field, "expected": _plain(self.expected), "actual": _plain(self.actual)}
+
+    def __str__(self) -> str:
+        where = f"{self.kind}[{'/'.join(str(k) for k in self.key)}]"
+        if self.change == "changed":
+            return f"{where}.{self.field}: expected {self.expected!r}, found {self.actual!r}"
+        return f"{where}: {self.change}"
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+
+
+def canonical_hash(items: list[tuple[Key, dict[str, Any]]]) -> str:
+    text = json.dumps([[list(map(str, k)), r] for k, r in items], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class DiffStats:
+    batches: int = 0
+    skipped_equal: int = 0
+    records: int = 0
+
+
+def keyed_diff(
+    kind: str,
+    expected: Iterable[tuple[Key, dict[str, Any]]],
+    actual: Iterable[tuple[Key, dict[str, Any]]],
+    *,
+    batch: int = 5000,
+    stats: DiffStats | None = None,
+) -> Iterator[Difference]:
+    stats = stats if stats is not None else DiffStats()
+    exp_it, act_it = iter(expected), iter(actual)
+    pending: tuple[Key, dict[str, Any]] | None = next(act_it, None)
+    while True:
+        exp_batch = [item for _, item in zip(range(batch), exp_it)]
+        act_batch: list[tuple[Key, dict[str, Any]]] = []
+        if exp_batch:
+            last = exp_batch[-1][0]
+            while pending is not None and pending[0] <= last:
+                act_batch.append(pending)
+                pending = next(act_it, None)
+        else:
+            while pending is not None:  # whatever is left on the actual side is extra
+                act_batch.append(pending)
+                pending = next(act_it, None)
+        if not exp_batch and not act_batch:
+            return
+        stats.batches += 1
+        stats.records += len(exp_batch)
+        if canonical_hash(exp_batch) == canonical_hash(act_batch):
+            stats.skipped_equal += 1
+            continue
+        yield from _diff_batch(kind, dict(exp_batch), dict(act_batch))
+
+
+def _diff_batch(kind: str, exp: dict[Key, dict[str, Any]], act: dict[Key, dict[str, Any]]) -> Iterator[Difference]:
+    for key in sorted(exp.keys() - act.keys()):
+        yield Difference(kind, key, "missing", expected=exp[key])
+    for key in sorted(act.keys() - exp.keys()):
+        yield Difference(kind, key, "extra", actual=act[key])
+    common = sorted(exp.keys() & act.keys())
+    diff = DeepDiff({k: exp[k] for k in common}, {k: act[k] for k in common}, view="tree")
+    for level in [*diff.get("values_changed", []), *diff.get("type_changes", [])]:
+        path = level.path(output_format="list")
+        yield Difference(kind, path[0], "changed", ".".join(map(str, path[1:])), level.t1, level.t2)
+    for group in ("dictionary_item_added", "dictionary_item_removed"):
+        for level in diff.get(group, []):
+            path = level.path(output_format="list")
+            yield Difference(kind, path[0], "changed", ".".join(map(str, path[1:])), level.t1, level.t2)
