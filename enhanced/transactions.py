@@ -83,8 +83,8 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     logs = [log for log in projects.list_timelogs(project_id) if str(log["id"]) in entry_of]
     entries_by_task: dict[str, list[str]] = defaultdict(list)
     for log in logs:
-        task = log.get("task") if isinstance(log.get("task"), dict) else {}
-        if task.get("id"):
+        task = log.get("task")
+        if isinstance(task, dict) and task.get("id"):
             entries_by_task[str(task["id"])].append(entry_of[str(log["id"])])
     rate = ctx.projects_of(row).get_project(project_id).get("rate")
     with ctx.store.session() as s:

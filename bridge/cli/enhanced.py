@@ -116,7 +116,7 @@ def sync(app: App, plan: bool) -> None:
         from enhanced.plan import plan_sync
 
         data = plan_sync(app.context())
-        app.emit(data, lambda d: _table("sync plan", ["module", "upstream", "create", "update", "unchanged", "would fail"],
+        app.emit(data, lambda d: _table("sync plan", ["module", "upstream", "new", "mapped"],
                                         [[m, *v.values()] for m, v in d["modules"].items()]))
         return
     if is_tty() and not app.json:
@@ -156,9 +156,12 @@ def status(app: App) -> None:
         "modules": [{"module": m.module, "state": m.state, "last_synced_at": m.last_synced_at,
                      "fetched": m.fetched, "failed": m.failed} for m in st.modules],
     }
-    app.emit(data, lambda d: (click.echo(f"status: {d['badge']}"), _table(
-        "modules", ["module", "state", "last synced", "fetched", "failed"],
-        [[m["module"], m["state"], m["last_synced_at"], m["fetched"], m["failed"]] for m in d["modules"]])))
+
+    def human(d: dict[str, Any]) -> None:
+        click.echo(f"status: {d['badge']}")
+        _table("modules", ["module", "state", "last synced", "fetched", "failed"],
+               [[m["module"], m["state"], m["last_synced_at"], m["fetched"], m["failed"]] for m in d["modules"]])
+    app.emit(data, human)
 
 
 @enhanced.command()

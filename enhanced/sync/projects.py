@@ -4,6 +4,7 @@ a Books customer. The customer is the Books contact with the client's name if on
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from bridge.store.repo import record_fingerprint
@@ -81,12 +82,16 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
         payload = project_payload(st, p, customer_id)
         apply(
             st, counts, kind="project", projects_id=pid, payload=payload, current=mapped.get(pid),
-            create=lambda: st.books.create_project(payload),
-            update=lambda bid: st.books.update_project(bid, payload),
+            create=partial(st.books.create_project, payload),
+            update=partial(_update, st, payload),
             id_field="project_id", finder=finder, key=(payload["project_name"], customer_id),
         )
         st.progress("projects", n, len(upstream))
     return failures
+
+
+def _update(st: SyncState, payload: dict[str, Any], books_id: str) -> None:
+    st.books.update_project(books_id, payload)
 
 
 def project_payload(st: SyncState, p: dict[str, Any], customer_id: str) -> dict[str, Any]:

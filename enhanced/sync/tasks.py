@@ -3,6 +3,7 @@ project could not be fetched fails naming the project's error; it follows once t
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from enhanced.rules import Failure, upstream_failure
@@ -36,6 +37,14 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     )
 
 
+def _task_name(record: dict[str, Any]) -> Any:
+    return record.get("task_name")
+
+
+def _update_task(st: SyncState, books_pid: str, body: dict[str, Any], books_id: str) -> None:
+    st.books.update_task(books_pid, books_id, body)
+
+
 def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name: Any, payload: Any,
                   on_unfetched: Any) -> list[Failure]:
     """Tasks and bugs alike: per project, map each child to a Books task of the project."""
@@ -56,16 +65,16 @@ def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name:
                 else:
                     failures.append(f)
             continue
-        finder = Finder(lambda bp=books_pid: st.books.list_tasks(bp), lambda r: r.get("task_name"),
-                        "task_id", {m.books_id for m in mapped.values()})
+        finder = Finder(partial(st.books.list_tasks, books_pid), _task_name, "task_id",
+                        {m.books_id for m in mapped.values()})
         for c in children:
             counts.fetched += 1
             body = payload(c)
             apply(
                 st, counts, kind=kind, projects_id=str(c["id"]), payload={**body, "project": books_pid},
                 current=mapped.get(str(c["id"])),
-                create=lambda bp=books_pid, b=body: st.books.create_task(bp, b),
-                update=lambda bid, bp=books_pid, b=body: st.books.update_task(bp, bid, b),
+                create=partial(st.books.create_task, books_pid, body),
+                update=partial(_update_task, st, books_pid, body),
                 id_field="task_id", finder=finder, key=body["task_name"],
             )
         st.progress(kind + "s", n, len(upstream_projects))

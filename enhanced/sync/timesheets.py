@@ -7,9 +7,11 @@ a create whose answer was lost is found again instead of made twice.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from bridge.billing import minutes_of
+from bridge.errors import ServiceError
 from bridge.store.repo import record_fingerprint
 from enhanced.rules import Failure, failure, log_date, timesheet_own_check, upstream_failure
 from enhanced.sync import maps
@@ -49,7 +51,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     for n, p in enumerate(upstream_projects, start=1):
         pid = str(p["id"])
         books_pid = projects.books_id(pid)
-        finder = Finder(lambda bp=books_pid: st.books.list_time_entries(project_id=bp),
+        finder = Finder(partial(st.books.list_time_entries, project_id=books_pid),
                         _entry_key, "time_entry_id", claimed)
         for log in st.projects.list_timelogs(pid):
             counts.fetched += 1
@@ -87,17 +89,26 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
             if books_tid is None:
                 books_tid = _general_task(st, pid, books_pid, generals)
             owner = portal_users[str(log["owner_id"])]
-            books_uid, made = people.ensure(owner)
+            books_uid, _made = people.ensure(owner)
             people.member(pid, books_pid, str(owner["id"]), books_uid)
             payload = entry_payload(st, log, books_pid, books_tid, books_uid)
             apply(
                 st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
-                create=lambda pl=payload, m=marker(lid): st.books.create_time_entry(pl, marker=m),
-                update=lambda bid, pl=payload: st.books.update_time_entry(bid, pl),
+                create=partial(st.books.create_time_entry, payload, marker=marker(lid)),
+                update=partial(_update_entry, st, payload),
                 id_field="time_entry_id", finder=finder, key=marker(lid),
             )
         st.progress("timesheets", n, len(upstream_projects))
     return failures
+
+
+def _update_entry(st: SyncState, payload: dict[str, Any], books_id: str) -> None:
+    """Books refuses edits to an invoiced entry: what was billed stays as billed."""
+    try:
+        st.books.update_time_entry(books_id, payload)
+    except ServiceError as exc:
+        if exc.status != 400 or "invoiced" not in exc.message.lower():
+            raise
 
 
 def _ref_id(log: dict[str, Any], component: str) -> str:

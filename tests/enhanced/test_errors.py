@@ -34,7 +34,7 @@ def test_E12_E13_broken_data_gives_exactly_the_expected_errors(make_world: Any) 
 
 
 def test_E8_summary_is_module_wise_with_reason_and_fix(make_world: Any) -> None:
-    world, integ = _broken(make_world)
+    _world, integ = _broken(make_world)
     integ.sync()
     summary = integ.error_summary()
     assert [g["module"] for g in summary] == sorted(
@@ -49,7 +49,7 @@ def test_E8_summary_is_module_wise_with_reason_and_fix(make_world: Any) -> None:
 
 
 def test_E13_errors_repeat_without_duplicates(make_world: Any) -> None:
-    world, integ = _broken(make_world)
+    _world, integ = _broken(make_world)
     integ.sync()
     first = integ.error_details()
     integ.sync()

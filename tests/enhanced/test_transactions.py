@@ -76,10 +76,10 @@ def test_E9_expenses_from_either_side_visible_on_both(make_world: Any) -> None:
     integ.sync()
     pid = _billable_project(world)
     on_projects = integ.record_expense(pid, Decimal("42.50"), dt.date(2026, 1, 10), description="Taxi")
-    on_books = integ.record_expense(pid, Decimal("10"), dt.date(2026, 1, 11), description="Parking", side=Side.BOOKS)
+    on_books = integ.record_expense(pid, Decimal(10), dt.date(2026, 1, 11), description="Parking", side=Side.BOOKS)
     books_pid = world.ctx.books.get_project(_books_pid(world, pid))["project_id"]
     amounts = sorted(Decimal(str(e["amount"])) for e in world.ctx.books.list_expenses(project_id=books_pid))
-    assert Decimal("42.50") in amounts and Decimal("10") in amounts
+    assert Decimal("42.50") in amounts and Decimal(10) in amounts
     projects = world.ctx.projects_of(_row(world))
     assert any(str(e.get("books_expense_id")) for e in projects.list_expenses(pid))
     finance = projects.finance(pid)
