@@ -80,10 +80,10 @@ def ensure_customer(
     client = next((c for c in projects.list_clients() if str(c["id"]) == client_id), None)
     if client is None:
         return None
-    contact = ctx.books.create_contact({
-        "contact_name": str(client["name"]), "contact_type": "customer",
-        "currency_code": str(client.get("currency_code", "")) or None,
-    })
+    payload = {"contact_name": str(client["name"]), "contact_type": "customer"}
+    if client.get("currency_code"):
+        payload["currency_code"] = str(client["currency_code"])
+    contact = ctx.books.create_contact(payload)
     books_id = str(contact["contact_id"])
     with ctx.store.session() as s:
         put_mappings(s, [{"connection_id": row.id, "kind": KIND, "projects_id": client_id,

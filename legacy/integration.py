@@ -27,7 +27,7 @@ from bridge.store.repo import latest_connection, project_transactions, to_connec
 from legacy import connect as connecting
 from legacy import customers, expenses, invoicing, mirror
 from legacy.report import report
-from legacy.state import MODE, current
+from legacy.state import MODE, recorded
 from legacy.status import mirror_modules
 
 
@@ -79,7 +79,7 @@ class LegacyIntegration:
                                        description, Side(side))
 
     def transactions(self, project_id: str) -> list[Transaction]:
-        row = current(self.ctx)
+        row = recorded(self.ctx)
         with self.ctx.store.session() as s:
             return project_transactions(s, row.id, project_id)
 

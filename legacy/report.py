@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bridge.domain import TxnKind
 from bridge.store.tables import TransactionRow
 from legacy.ledger import is_local
-from legacy.state import current
+from legacy.state import recorded
 
 if TYPE_CHECKING:
     from bridge.context import Context
@@ -26,7 +26,7 @@ NOT_COUNTED = ("void",)
 
 
 def report(ctx: Context, project_id: str | None = None) -> dict[str, Any]:
-    row = current(ctx)
+    row = recorded(ctx)
     q = select(TransactionRow).where(TransactionRow.connection_id == row.id)
     if project_id is not None:
         q = q.where(TransactionRow.project_id == project_id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridge.store.repo import live_connection, require_enabled
+from bridge.errors import NotConnected
+from bridge.store.repo import latest_connection, live_connection, require_enabled
 
 if TYPE_CHECKING:
     from bridge.context import Context
@@ -27,4 +28,15 @@ def enabled(ctx: Context) -> ConnectionRow:
     """The legacy connection, refusing unless it is connected (not disabled)."""
     row = current(ctx)
     require_enabled(row)
+    return row
+
+
+def recorded(ctx: Context) -> ConnectionRow:
+    """The latest legacy connection in any state: what it recorded stays readable after a
+    disconnect."""
+    with ctx.store.session() as s:
+        row = latest_connection(s, MODE)
+    if row is None:
+        raise NotConnected("no legacy integration was ever connected",
+                           hint="run `bridge legacy connect` first")
     return row
