@@ -186,8 +186,9 @@ class _Checker:
                 if contact.get("contact_type", "customer") != "customer":
                     self.fail((*path, "customer_id"), f"contact {op['customer_id']!r} is a "
                               f"{contact['contact_type']}, not a customer")
-            if op["op"] == "connect" and not ({"zsc_key", "expect_error"} & op.keys()):
-                if "zsc_key" not in self.ids["user"][op["user_id"]][1]:
+            if op["op"] == "connect" and not {"zsc_key", "expect_error"} & op.keys():
+                user = self.ids["user"][op["user_id"]][1]
+                if "zsc_key" not in user:
                     self.fail((*path, "user_id"), f"user {op['user_id']!r} has no zsc_key to connect with")
             if op["op"] == "create_invoice" and "ref" in op:
                 if op["ref"] in named:

@@ -59,7 +59,7 @@ def validate_scenario(data: Any, source: str) -> dict[str, Any]:
     """Check `data` against the schema and the cross-references; return it unchanged."""
     error = _most_relevant(_validator().iter_errors(data))
     if error is not None:
-        path, rule = describe(error)
+        path, rule = _explain(error)
         raise FixtureError(source, path, rule)
     check_references(data, source)
     result: dict[str, Any] = data
@@ -86,13 +86,14 @@ def _focus(error: ValidationError) -> ValidationError:
         inside = [e for e in error.context if e.relative_schema_path[0] == branch]
         return _focus(max(inside, key=relevance)) if inside else error
     if error.validator == "oneOf" and _is_operation(error):
-        return error  # an unknown op: describe() names the ops there are
+        return error  # an unknown op: _explain() names the ops there are
     deepest = max(error.context, key=relevance)
     return _focus(deepest)
 
 
 def _is_operation(error: ValidationError) -> bool:
-    return isinstance(error.instance, dict) and bool(_op_names(error.validator_value))
+    instance: Any = error.instance  # the stubs type these fields `Any | Unset`
+    return isinstance(instance, dict) and bool(_op_names(error.validator_value))
 
 
 def _op_names(branches: Any) -> list[str]:
@@ -106,19 +107,23 @@ def _op_branch(error: ValidationError) -> int | None:
     if error.validator != "oneOf" or not _is_operation(error):
         return None
     names = _op_names(error.validator_value)
-    op = error.instance.get("op")
+    instance: Any = error.instance
+    op = instance.get("op")
     return names.index(op) if op in names else None
 
 
-def describe(error: ValidationError) -> tuple[str, str]:
+def _explain(error: ValidationError) -> tuple[str, str]:
     """The JSON path and a readable sentence for one schema error."""
     path: list[str | int] = list(error.absolute_path)
-    kind, value, instance = error.validator, error.validator_value, error.instance
+    kind: Any = error.validator
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
     if kind == "required":
         missing = next(f for f in value if f not in instance)
         return json_path([*path, missing]), f"required field {missing!r} is missing"
     if kind == "additionalProperties" and value is False:
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         extra = next(k for k in instance if k not in allowed)
         return json_path([*path, extra]), f"unknown field {extra!r} (allowed: {', '.join(allowed)})"
     if kind == "oneOf" and _is_operation(error):
@@ -126,8 +131,8 @@ def describe(error: ValidationError) -> tuple[str, str]:
         return json_path([*path, "op"]), f"unknown op {instance.get('op')!r}; expected one of: {ops}"
     if "propertyNames" in error.absolute_schema_path:
         path.append(instance)  # point at the key itself
-        return json_path(path), "key " + _sentence(kind, value, instance, error.schema)
-    return json_path(path), _sentence(kind, value, instance, error.schema)
+        return json_path(path), "key " + _sentence(kind, value, instance, schema)
+    return json_path(path), _sentence(kind, value, instance, schema)
 
 
 def _sentence(kind: Any, value: Any, instance: Any, schema: Any) -> str:
@@ -163,7 +168,7 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def describe_all(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+def check_files(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     """Check several files; one {file, ok, path, rule} entry each (for the CLI and reports)."""
     out: list[dict[str, Any]] = []
     for path in paths:
