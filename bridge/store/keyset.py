@@ -1,0 +1,54 @@
+"""Read a table in key order, batch by batch, without OFFSET and without loading it whole.
+
+Ordering is by code point on both backends (SQLite's BINARY collation; "C" on PostgreSQL),
+the same order Python compares strings in, so two streams can be merged in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, Table, select, tuple_
+from sqlalchemy.engine import Row
+
+from bridge.store import Store
+
+
+def ordered(table: Table, key: Sequence[str], dialect: str) -> list[ColumnElement[Any]]:
+    cols: list[ColumnElement[Any]] = []
+    for name in key:
+        col = table.c[name]
+        cols.append(col.collate("C") if dialect == "postgresql" and isinstance(col.type, String) else col)
+    return cols
+
+
+def key_batches(
+    store: Store,
+    table: Table,
+    key: Sequence[str],
+    where: Sequence[ColumnElement[bool]],
+    batch: int,
+    after: tuple[Any, ...] | None = None,
+) -> Iterator[list[Row[Any]]]:
+    """Batches of rows ordered by `key`, starting after the key tuple `after`."""
+    cols = ordered(table, key, store.dialect)
+    while True:
+        q = select(table).where(*where).order_by(*cols).limit(batch)
+        if after is not None:
+            q = q.where(tuple_(*cols) > tuple_(*after))
+        with store.engine.connect() as c:
+            rows = list(c.execute(q))
+        if not rows:
+            return
+        yield rows
+        after = tuple(getattr(rows[-1], k) for k in key)
+        if len(rows) < batch:
+            return
+
+
+def key_rows(
+    store: Store, table: Table, key: Sequence[str], where: Sequence[ColumnElement[bool]], batch: int = 5000
+) -> Iterator[Row[Any]]:
+    for rows in key_batches(store, table, key, where, batch):
+        yield from rows

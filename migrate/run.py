@@ -1,0 +1,210 @@
+"""M1/M5: carry the legacy state over in batches, each one transaction with its journal.
+
+One migration at a time (a cross-process lock). A run that was killed is resumed by running
+again: the journal says which kinds are done and the last key carried of the one under way;
+inserts ignore rows already there, so a batch repeated after a kill changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from bridge.context import Context
+from bridge.errors import InputError, NotConnected
+from bridge.secrets import connection_key_name
+from bridge.store.bulk import insert_ignore
+from bridge.store.keyset import key_batches
+from bridge.store.locks import NamedLock
+from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
+from bridge.store.tables import (
+    ConnectionRow,
+    MigrationJournal,
+    MigrationLeftOut,
+    MigrationRun,
+    Preferences,
+)
+from migrate import journal, upstream
+from migrate.convert import Converter, LeftOut
+from migrate.kinds import KINDS, Kind
+
+LOCK_NAME = "migration"
+#: Fault injection for the kill tests: SIGKILL this process after N records were converted
+#: (mid-batch, before its commit). Never set in normal use.
+KILL_ENV = "BRIDGE_FAULT_KILL_AFTER_RECORDS"
+DEFAULT_MODULES = ["projects", "users", "tasks", "bugs", "timesheets", "user_rates"]
+
+Progress = Callable[[str, int, int], None]  # kind, records just done, total of that kind
+
+
+@dataclass
+class RunSummary:
+    migration_id: str
+    state: str
+    portal_id: str
+    target_connection: int | None
+    carried: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    records: int = 0
+    seconds: float = 0.0
+    resumed: bool = False
+    already_done: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "records_per_second": round(self.records / self.seconds) if self.seconds else None}
+
+
+def find_migration(ctx: Context) -> tuple[ConnectionRow, MigrationRun | None]:
+    """The legacy connection to migrate and its latest migration run (if any)."""
+    with ctx.store.session() as s:
+        legacy = latest_connection(s, "legacy")
+        if legacy is None:
+            raise NotConnected("there is no legacy integration in this store to migrate",
+                               hint="connect one with `bridge legacy connect`, or point --db at its store")
+        run = s.execute(select(MigrationRun).where(MigrationRun.source_connection_id == legacy.id)
+                        .order_by(MigrationRun.started_at.desc()).limit(1)).scalar_one_or_none()
+        return legacy, run
+
+
+def run_migration(
+    ctx: Context, *, batch: int = 2000, services: bool = True, progress: Progress | None = None,
+) -> RunSummary:
+    started = time.monotonic()
+    with NamedLock(ctx.store, LOCK_NAME, ctx.clock) as lock:
+        legacy, run = find_migration(ctx)
+        resumed = run is not None and run.state == "running"
+        if run is not None and run.state == "done":
+            summary = summarize(ctx, run, legacy)
+            summary.already_done = True
+            return summary
+        if run is None or run.state == "rolled_back":
+            run = _start(ctx, legacy, services)
+        kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
+        done_records = 0
+        for kind in KINDS:
+            done_records = _carry(ctx, run, legacy, kind, batch, lock, progress, kill_after, done_records)
+        _finish(ctx, run, legacy)
+        summary = summarize(ctx, run, legacy)
+        summary.resumed, summary.seconds = resumed, time.monotonic() - started
+        summary.records = sum(summary.carried.values()) + sum(sum(v.values()) for v in summary.left_out.values())
+        return summary
+
+
+def _start(ctx: Context, legacy: ConnectionRow, services: bool) -> MigrationRun:
+    if legacy.state not in LIVE_STATES:
+        raise InputError(f"the legacy integration is {legacy.state}; only a connected or disabled one migrates")
+    projects = upstream.project_ids(ctx, legacy)
+    before = upstream.services_snapshot(ctx, legacy, _legacy_projects(ctx, legacy)) if services else None
+    now = ctx.clock.now()
+    with ctx.store.session() as s:
+        target = new_connection(
+            s, mode="enhanced", organization_id=legacy.organization_id, portal_id=legacy.portal_id,
+            email=legacy.email, key="", shared_name=legacy.shared_name, shared_email=legacy.shared_email,
+            now=now, migrated_from=legacy.id,
+        )
+        # M6: the migrated integration starts disabled; it is re-enabled with the legacy portal.
+        set_state(target, "disabled", now)
+        target.key_fingerprint = legacy.key_fingerprint
+        s.add(Preferences(connection_id=target.id, modules=DEFAULT_MODULES, general_timesheets=False,
+                          cutoff_date=None, updated_at=now))
+        run = MigrationRun(id=str(uuid.uuid4()), source_connection_id=legacy.id, target_connection_id=target.id,
+                           state="running", started_at=now, source_state=legacy.state,
+                           upstream_projects=projects, services_before=before)
+        s.add(run)
+        s.flush()
+        s.add_all([MigrationJournal(migration_id=run.id, step=k.name, updated_at=now) for k in KINDS])
+    key = ctx.secrets.get(connection_key_name("legacy", legacy.id))
+    if key:
+        ctx.secrets.put(connection_key_name("enhanced", target.id), key)
+    return run
+
+
+def _legacy_projects(ctx: Context, legacy: ConnectionRow) -> list[str]:
+    from bridge.store.tables import TransactionRow
+
+    with ctx.store.session() as s:
+        return sorted(set(s.execute(select(TransactionRow.project_id).where(
+            TransactionRow.connection_id == legacy.id)).scalars()))
+
+
+def _carry(
+    ctx: Context, run: MigrationRun, legacy: ConnectionRow, kind: Kind, batch: int, lock: NamedLock,
+    progress: Progress | None, kill_after: int, done_records: int,
+) -> int:
+    with ctx.store.session() as s:
+        entry = journal.entries(s, run.id)[kind.name]
+        if entry.done:
+            return done_records
+        total = s.execute(select(func.count()).select_from(kind.table)
+                          .where(kind.table.c.connection_id == legacy.id)).scalar_one()
+        left_invoices = set(s.execute(select(MigrationLeftOut.key).where(
+            MigrationLeftOut.migration_id == run.id, MigrationLeftOut.kind == "transactions")).scalars())
+    if progress and entry.rows:
+        progress(kind.name, entry.rows, total)
+    assert run.target_connection_id is not None
+    converter = Converter(run.target_connection_id, run.id, frozenset(run.upstream_projects or ()),
+                          {k.split("/", 1)[1] for k in left_invoices if k.startswith("invoice/")})
+    where = [kind.table.c.connection_id == legacy.id]
+    for rows in key_batches(ctx.store, kind.table, kind.key, where, batch, journal.decode_key(entry.last_key)):
+        carried: list[dict[str, Any]] = []
+        left: list[dict[str, Any]] = []
+        with ctx.store.session() as s:
+            for row in rows:
+                result = converter.convert(kind, row)
+                if isinstance(result, LeftOut):
+                    left.append({"migration_id": run.id, "kind": kind.name, "key": kind.key_text(kind.key_of(row)),
+                                 "reason_code": result.reason_code, "reason": result.reason})
+                else:
+                    carried.append(result)
+                done_records += 1
+                if kill_after and done_records >= kill_after:
+                    os.kill(os.getpid(), signal.SIGKILL)
+            insert_ignore(s, kind.table, carried, key=("connection_id", *kind.key))
+            insert_ignore(s, MigrationLeftOut.__table__, left, key=("migration_id", "kind", "key"))  # type: ignore[arg-type]
+            s.execute(update(MigrationJournal).where(
+                MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name,
+            ).values(last_key=journal.encode_key(kind.key_of(rows[-1])), rows=MigrationJournal.rows + len(rows),
+                     updated_at=ctx.clock.now()))
+        lock.heartbeat()
+        if progress:
+            progress(kind.name, len(rows), total)
+    with ctx.store.session() as s:
+        s.execute(update(MigrationJournal).where(
+            MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name).values(done=True))
+    return done_records
+
+
+def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> None:
+    now = ctx.clock.now()
+    with ctx.store.session() as s:
+        row = s.get(ConnectionRow, legacy.id)
+        assert row is not None
+        set_state(row, "migrated", now)
+        s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="done", finished_at=now))
+    run.state = "done"
+
+
+def summarize(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> RunSummary:
+    with ctx.store.session() as s:
+        entries = journal.entries(s, run.id)
+        left = s.execute(select(MigrationLeftOut.kind, MigrationLeftOut.reason_code).where(
+            MigrationLeftOut.migration_id == run.id)).all()
+        state = s.get(MigrationRun, run.id)
+    counts: dict[str, Counter[str]] = {}
+    for kind_name, code in left:
+        counts.setdefault(kind_name, Counter())[code] += 1
+    carried = {k.name: entries[k.name].rows - sum(counts.get(k.name, Counter()).values()) for k in KINDS
+               if k.name in entries}
+    return RunSummary(
+        migration_id=run.id, state=state.state if state else run.state, portal_id=legacy.portal_id,
+        target_connection=run.target_connection_id, carried=carried,
+        left_out={k: dict(v) for k, v in counts.items()},
+    )

@@ -1,0 +1,163 @@
+"""M3/M4: verify a migration against what the legacy state implies.
+
+Differences are reported record by record (kind, key, field, expected, found); an empty
+list is the pass. The M4 invariants and the services' user-visible data are checked too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from deepdiff import DeepDiff
+from sqlalchemy import func, select
+
+from bridge.context import Context
+from bridge.errors import InputError
+from bridge.store import Store
+from bridge.store.keyset import key_rows
+from bridge.store.tables import ConnectionRow, InvoiceLineRow, MigrationLeftOut, MigrationRun, TransactionRow
+from bridge.verify import DiffStats, Difference, keyed_diff
+from migrate import upstream
+from migrate.expected import actual_records, expected_left_outs, expected_records
+from migrate.kinds import KINDS
+from migrate.run import find_migration
+
+MAX_LISTED = 1000
+
+
+@dataclass
+class VerifyReport:
+    migration_id: str
+    differences: list[Difference] = field(default_factory=list)
+    difference_count: int = 0
+    invariants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (self.difference_count == 0 and all(i["ok"] for i in self.invariants.values())
+                and self.services.get("ok", True))
+
+    def add(self, diffs: Iterator[Difference]) -> None:
+        for d in diffs:
+            self.difference_count += 1
+            if len(self.differences) < MAX_LISTED:
+                self.differences.append(d)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "migration_id": self.migration_id, "difference_count": self.difference_count,
+                "differences": [d.to_json() for d in self.differences], "invariants": self.invariants,
+                "services": self.services, "stats": self.stats, "seconds": round(self.seconds, 3)}
+
+
+def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) -> VerifyReport:
+    started = time.monotonic()
+    legacy, run = find_migration(ctx)
+    if run is None or run.state == "rolled_back" or run.target_connection_id is None:
+        raise InputError("there is no migration to verify", hint="run `bridge migrate run` first")
+    report = VerifyReport(run.id)
+    store, src, dst = ctx.store, legacy.id, run.target_connection_id
+    up = list(run.upstream_projects or [])
+    report.add(_connection_diffs(store, legacy, run))
+    for kind in KINDS:
+        stats = DiffStats()
+        report.add(keyed_diff(kind.name, expected_records(store, kind, src, up, batch),
+                              actual_records(store, kind, dst, batch), batch=batch, stats=stats))
+        report.stats[kind.name] = stats.__dict__
+    report.add(keyed_diff("left_out", expected_left_outs(store, src, up), _actual_left_outs(store, run.id)))
+    report.invariants = invariants(store, src, dst, run.id)
+    if services and run.services_before is not None:
+        now = upstream.services_snapshot(ctx, legacy, _projects_of(store, src))
+        diff = DeepDiff(run.services_before, now)
+        report.services = {"ok": not diff, "differences": diff.to_dict() if diff else {}}
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _connection_diffs(store: Store, legacy: ConnectionRow, run: MigrationRun) -> Iterator[Difference]:
+    with store.session() as s:
+        target = s.get(ConnectionRow, run.target_connection_id)
+        source = s.get(ConnectionRow, legacy.id)
+    assert source is not None
+    if target is None:
+        yield Difference("connection", (run.target_connection_id,), "missing")
+        return
+    want = {"mode": "enhanced", "portal_id": source.portal_id, "organization_id": source.organization_id,
+            "email": source.email, "migrated_from": source.id, "shared_name": source.shared_name,
+            "shared_email": source.shared_email}
+    for name, value in want.items():
+        if getattr(target, name) != value:
+            yield Difference("connection", (target.id,), "changed", name, value, getattr(target, name))
+    if run.state == "done" and source.state != "migrated":
+        yield Difference("connection", (source.id,), "changed", "state", "migrated", source.state)
+
+
+def _actual_left_outs(store: Store, migration_id: str) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    with store.engine.connect() as c:
+        rows = c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key, MigrationLeftOut.reason_code)
+                         .where(MigrationLeftOut.migration_id == migration_id)).all()
+    return iter(sorted(((r.kind, r.key), {"reason_code": r.reason_code}) for r in rows))
+
+
+def _projects_of(store: Store, connection_id: int) -> list[str]:
+    with store.session() as s:
+        return sorted(set(s.execute(select(TransactionRow.project_id).where(
+            TransactionRow.connection_id == connection_id)).scalars()))
+
+
+def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
+    """Totals per kind, project, customer and currency, summed in Decimal (never in SQL)."""
+    t = TransactionRow.__table__
+    acc: dict[str, Decimal] = defaultdict(Decimal)
+    for row in key_rows(store, t, ("kind", "books_id"), [t.c.connection_id == connection_id]):
+        if f"{row.kind}/{row.books_id}" not in skip:
+            acc[f"{row.kind}|{row.project_id}|{row.customer_id or '-'}|{row.currency}"] += Decimal(row.total)
+    return {k: str(v) for k, v in sorted(acc.items())}
+
+
+def _count(store: Store, table: Any, connection_id: int) -> int:
+    with store.engine.connect() as c:
+        n: int = c.execute(select(func.count()).select_from(table).where(table.c.connection_id == connection_id)).scalar_one()
+        return n
+
+
+def invariants(store: Store, src: int, dst: int, migration_id: str) -> dict[str, dict[str, Any]]:
+    with store.engine.connect() as c:
+        left = c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
+                         .where(MigrationLeftOut.migration_id == migration_id)).all()
+        lines = InvoiceLineRow.__table__.c
+        twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
+                          .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)).scalars().all()
+        t = TransactionRow.__table__.c
+        legacy_invoices = set(c.execute(select(t.books_id).where(t.connection_id == src, t.kind == "invoice")).scalars())
+        target_invoices = list(c.execute(select(t.books_id).where(t.connection_id == dst, t.kind == "invoice")).scalars())
+    left_by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind_name, key in left:
+        left_by_kind[kind_name].add(key)
+    left_invoices = {k.split("/", 1)[1] for k in left_by_kind["transactions"] if k.startswith("invoice/")}
+    counts = {}
+    for kind in KINDS:
+        legacy_n, target_n, left_n = (_count(store, kind.table, src), _count(store, kind.table, dst),
+                                      len(left_by_kind[kind.name]))
+        counts[kind.name] = {"legacy": legacy_n, "enhanced": target_n, "left_out": left_n,
+                             "ok": legacy_n == target_n + left_n}
+    before, after = _totals(store, src, left_by_kind["transactions"]), _totals(store, dst, set())
+    totals_diff = DeepDiff(before, after)
+    once = (len(target_invoices) == len(set(target_invoices))
+            and set(target_invoices) | left_invoices == legacy_invoices
+            and not (set(target_invoices) & left_invoices))
+    return {
+        "every_invoice_exactly_once": {"ok": once, "legacy": len(legacy_invoices),
+                                       "enhanced": len(target_invoices), "left_out": len(left_invoices)},
+        "totals_unchanged": {"ok": not totals_diff, "groups": len(before),
+                             "differences": totals_diff.to_dict() if totals_diff else {}},
+        "no_task_billed_twice": {"ok": not twice, "tasks": sorted(twice)[:50]},
+        "counts_match": {"ok": all(v["ok"] for v in counts.values()), "kinds": counts},
+    }
