@@ -1,0 +1,112 @@
+"""Where a Context's clients point: the embedded sandbox (in-process, no network), a served
+sandbox, or the real services named by a live profile. The modes never know which."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from bridge.clients import (
+    BooksClient,
+    Endpoints,
+    OAuthTokenSource,
+    ProjectsClient,
+    ServiceHttp,
+    StoreUsage,
+    ZscKeyAuth,
+    books_limiter,
+    projects_limiter,
+)
+from bridge.clock import Clock, SystemClock
+from bridge.context import Context
+from bridge.domain import Credentials
+from bridge.errors import ConfigError
+from bridge.secrets import FileSecrets, MemorySecrets, SecretBox
+from bridge.store import Store
+
+if TYPE_CHECKING:
+    from bridge.cli.app import App
+    from bridge.sandbox import Sandbox
+
+
+def scenario_clock(scenario: dict[str, Any]) -> dt.datetime:
+    """The moment a scenario runs at: its `today`, 09:00 UTC."""
+    day = dt.date.fromisoformat(scenario.get("today", "2026-01-05"))
+    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def embedded_sandbox(home: Path, clock: Clock | None = None) -> "Sandbox":
+    from bridge.sandbox import Sandbox
+
+    return Sandbox(home / "sandbox.db", clock=clock or SystemClock())
+
+
+def _context(
+    endpoints: Endpoints, store: Store, *, clock: Clock, secrets: SecretBox,
+    transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
+    plan: str | None, pace: bool,
+) -> Context:
+    usage = StoreUsage(store)
+    books_http = ServiceHttp("Books", endpoints.books, transport=transport, auth=books_auth, clock=clock)
+    org = organization_id or _only_organization(books_http)
+    if pace:
+        books_http.limiter = books_limiter(org, clock, plan=plan or "standard", usage=usage)
+    books = BooksClient(books_http, org)
+
+    def projects_factory(credentials: Credentials, portal_id: str | None) -> ProjectsClient:
+        http = ServiceHttp("Projects", endpoints.projects, transport=transport,
+                           auth=ZscKeyAuth(credentials.zsc_key), clock=clock,
+                           limiter=projects_limiter(credentials.email, clock, usage=usage) if pace else None)
+        return ProjectsClient(http, portal_id)
+
+    return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
+                   secrets=secrets, scrub=list(books_auth.secrets()))
+
+
+def _only_organization(books_http: ServiceHttp) -> str:
+    orgs = list(BooksClient(books_http, "").list_organizations())
+    if len(orgs) != 1:
+        raise ConfigError(
+            f"the Books account has {len(orgs)} organizations; say which one to use",
+            hint="set organization_id in the profile (or seed the sandbox with `bridge sandbox load`)",
+        )
+    return str(orgs[0]["organization_id"])
+
+
+def sandbox_context(
+    sandbox: "Sandbox", store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
+    transport: httpx.BaseTransport | None = None, root: str = "http://sandbox", pace: bool = False,
+    organization_id: str | None = None,
+) -> Context:
+    """A Context on a sandbox: in-process by default, or at `root` with a real transport."""
+    from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
+
+    clock = clock or SystemClock()
+    transport = transport if transport is not None else sandbox.transport()
+    endpoints = Endpoints.sandbox(root)
+    auth = OAuthTokenSource(endpoints.accounts, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
+                            SANDBOX_REFRESH_TOKEN, clock, transport)
+    return _context(endpoints, store, clock=clock, secrets=secrets or MemorySecrets(), transport=transport,
+                    books_auth=auth, organization_id=organization_id, plan=None, pace=pace)
+
+
+def live_context(app: "App") -> Context:
+    from bridge.profile import load_profile
+
+    profile = load_profile(app.profile)
+    clock = SystemClock()
+    endpoints = profile.endpoints()
+    auth = OAuthTokenSource(endpoints.accounts, profile.client_id, profile.client_secret,
+                            profile.refresh_token, clock)
+    return _context(endpoints, app.store(), clock=clock, secrets=FileSecrets(app.home / "secrets.json"),
+                    transport=None, books_auth=auth, organization_id=profile.organization_id,
+                    plan=profile.plan, pace=True)
+
+
+def build_context(app: "App") -> Context:
+    if app.target == "live":
+        return live_context(app)
+    return sandbox_context(app.sandbox(), app.store(), secrets=FileSecrets(app.home / "secrets.json"))
