@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from bridge.errors import FixtureError
 
-Path = Sequence[str | int]
+Parts = Sequence[str | int]
 Record = dict[str, Any]
 
 # kind -> (where its records live, their id field)
@@ -65,7 +65,7 @@ MODULE_KINDS: dict[str, str] = {
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def json_path(parts: Path) -> str:
+def json_path(parts: Parts) -> str:
     """`$.projects.tasks[3].rate`; keys that are not identifiers go in brackets: `roles['12']`."""
     out = "$"
     for part in parts:
@@ -85,12 +85,12 @@ def check_references(data: Record, source: str) -> None:
 class _Checker:
     def __init__(self, data: Record, source: str) -> None:
         self.data, self.source = data, source
-        self.ids: dict[str, dict[str, tuple[Path, Record]]] = {kind: {} for kind in KINDS}
+        self.ids: dict[str, dict[str, tuple[Parts, Record]]] = {kind: {} for kind in KINDS}
 
-    def fail(self, path: Path, rule: str) -> NoReturn:
+    def fail(self, path: Parts, rule: str) -> NoReturn:
         raise FixtureError(self.source, json_path(path), rule)
 
-    def records(self, where: tuple[str, str]) -> list[tuple[Path, Record]]:
+    def records(self, where: tuple[str, str]) -> list[tuple[Parts, Record]]:
         items = self.data.get(where[0], {}).get(where[1], [])
         return [((where[0], where[1], i), rec) for i, rec in enumerate(items)]
 
@@ -106,13 +106,13 @@ class _Checker:
         self.check_operations()
         self.check_expect()
 
-    def add(self, kind: str, value: str, path: Path, rec: Record) -> None:
+    def add(self, kind: str, value: str, path: Parts, rec: Record) -> None:
         if value in self.ids[kind]:
             first = json_path(self.ids[kind][value][0])
             self.fail(path, f"duplicate {kind} id {value!r} (first at {first})")
         self.ids[kind][value] = (path, rec)
 
-    def ref(self, kind: str, value: str, path: Path) -> Record:
+    def ref(self, kind: str, value: str, path: Parts) -> Record:
         if value not in self.ids[kind]:
             where = json_path(KINDS[kind][0])
             self.fail(path, f"no {kind} with id {value!r} in {where}")
@@ -151,7 +151,7 @@ class _Checker:
                     self.fail((*path, "client_id"), f"client {exp['client_id']!r} is not a client "
                               f"of project {exp['project_id']!r}")
 
-    def belongs(self, kind: str, record_id: str, project_id: str, path: Path) -> None:
+    def belongs(self, kind: str, record_id: str, project_id: str, path: Parts) -> None:
         owner = self.ids[kind][record_id][1]["project_id"]
         if owner != project_id:
             self.fail(path, f"{kind} {record_id!r} belongs to project {owner!r}, "

@@ -172,6 +172,8 @@ REF_CASES: list[tuple[str, Callable[[Data], object], str, str]] = [
      "$.operations[11].ref", "ref 'nope' names no earlier create_invoice that is expected to succeed"),
     ("connect without a key", lambda d: d["operations"][0].__setitem__("user_id", "1200000000003"),
      "$.operations[0].user_id", "user '1200000000003' has no zsc_key to connect with"),
+    ("two current users", lambda d: d["books"]["users"][1].__setitem__("is_current_user", True),
+     "$.books.users[1].is_current_user", "only one Books user can be the current user"),
     ("expected error on unknown log", lambda d: d.__setitem__("expect", {"errors": [
         {"module": "timesheets", "record_id": "1", "reason_code": "timesheet_not_billable"}]}),
      "$.expect.errors[0].record_id", "no timelog with id '1' in $.projects.timelogs"),
