@@ -317,7 +317,19 @@ class ServiceHttp:
     def _check(self, guard: Guard | None, call: str) -> dict[str, Any] | None:
         if guard is None:
             return None
-        found = guard()
+        try:
+            found = guard()
+        except ServiceError as exc:
+            # Name the write, not the lookup: what the caller needs to know is that the
+            # create may have landed and could not be checked.
+            raise type(exc)(
+                self.service,
+                call,
+                f"the write may have landed and the check failed ({exc.call}: {exc.service_message})",
+                status=exc.status,
+                code=exc.code,
+                hint="check whether the record exists before trying again",
+            ) from exc
         log.info(
             "%s %s: the write %s",
             self.service,

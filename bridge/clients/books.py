@@ -7,9 +7,10 @@ Creates and the idempotency guard: after a 5xx or a timeout a create may have la
 it is resent only after looking the record up (see `ServiceHttp.request`). The lookups:
 invoices, expenses, estimates and bills by `reference_number` (the caller chooses one per
 transaction; without one the create is never resent); contacts by `contact_name` (unique in
-Books); users by `email`; projects by `project_name` with the same `customer_id`; project
-users by `user_id`; time entries by a caller's marker in `notes` (see `create_time_entry`).
+Books); users by `email` (any case); projects by `project_name` with the same
+`customer_id`; time entries by a caller's marker in `notes` (see `create_time_entry`).
 Tasks have no natural key (two tasks may share a name), so a task create is not resent.
+Assigning a project user is idempotent on `user_id` and is resent like an update.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class BooksClient:
     def create_user(self, payload: Mapping[str, Any]) -> Record:
         """The documented answer carries no `user`: then the new user is read back by email."""
         email = str(payload.get("email") or "")
-        find = self._finder("/users", "users", "email", email) if email else None
+        find = self._finder("/users", "users", "email", email, fold=True) if email else None
         body = self._post("/users", payload, guard=self._guard("user", find))
         record = body.get("user")
         if isinstance(record, dict):
@@ -129,17 +130,13 @@ class BooksClient:
         return self._list(f"/projects/{project_id}/users", "users")
 
     def add_project_user(self, project_id: str, payload: Mapping[str, Any]) -> Record:
-        """Payload `{"user_id", ...}` or the documented `{"users": [{"user_id", ...}]}`."""
+        """Payload `{"user_id", ...}` or the documented `{"users": [{"user_id", ...}]}`.
+
+        Assigning a member again (e.g. with a new rate) is idempotent on `user_id`, so this
+        call is resent after an ambiguous failure like an update."""
         user_id = _project_user_id(payload)
         path = f"/projects/{project_id}/users"
-
-        def find() -> Record | None:
-            for record in self.list_project_users(project_id):
-                if str(record.get("user_id")) == user_id:
-                    return record
-            return None
-
-        body = self._post(path, payload, guard=self._guard("user", find if user_id else None))
+        body = self._post(path, payload, idempotent=True)
         if isinstance(body.get("user"), dict):
             return dict(body["user"])
         users = [u for u in body.get("users") or [] if isinstance(u, dict)]
@@ -324,10 +321,17 @@ class BooksClient:
 
         return guard
 
-    def _finder(self, path: str, key: str, field: str, value: str, **filters: Any) -> Finder:
+    def _finder(
+        self, path: str, key: str, field: str, value: str, *, fold: bool = False, **filters: Any
+    ) -> Finder:
+        """Page through `path` (narrowed by `filters`) for the record whose `field` is `value`
+        exactly (or ignoring case, with `fold`): a list filter may match by "contains"."""
+        wanted = value.casefold() if fold else value
+
         def find() -> Record | None:
             for record in self._list(path, key, filters):
-                if str(record.get(field) or "") == value:  # the list filter may be a "contains"
+                have = str(record.get(field) or "")
+                if (have.casefold() if fold else have) == wanted:
                     return record
             return None
 
