@@ -16,6 +16,7 @@ from bridge.clients.books import BooksClient
 from bridge.clients.endpoints import Endpoints
 from bridge.clients.limits import (
     BOOKS_PLANS,
+    LimiterPool,
     Limits,
     RateLimiter,
     books_limiter,
@@ -34,6 +35,7 @@ __all__ = [
     "CallRecorder",
     "Endpoints",
     "Guard",
+    "LimiterPool",
     "Limits",
     "MemoryUsage",
     "OAuthTokenSource",

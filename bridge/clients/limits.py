@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -154,3 +154,32 @@ def books_limiter(
 def projects_limiter(account: str, clock: Clock, *, usage: UsageStore | None = None) -> RateLimiter:
     """`account`: whoever the Projects limit is counted for (the key's user, or the portal)."""
     return RateLimiter("Projects", account, projects_limits(), clock, usage)
+
+
+class LimiterPool:
+    """One limiter per (service, account): every client of an account shares its budget.
+
+    A pool lives as long as the process's clients (e.g. on the Context); building a fresh
+    limiter per client would let two clients of one caller each spend the full window.
+    """
+
+    def __init__(self, clock: Clock, usage: UsageStore | None = None) -> None:
+        self._clock = clock
+        self._usage: UsageStore = usage if usage is not None else MemoryUsage()
+        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def books(self, organization_id: str, plan: str = "standard") -> RateLimiter:
+        return self._get("Books", organization_id, lambda: books_limits(plan))
+
+    def projects(self, account: str) -> RateLimiter:
+        return self._get("Projects", account, projects_limits)
+
+    def _get(self, service: str, account: str, limits: Callable[[], Limits]) -> RateLimiter:
+        with self._lock:
+            key = (service, account)
+            if key not in self._limiters:
+                self._limiters[key] = RateLimiter(
+                    service, account, limits(), self._clock, self._usage
+                )
+            return self._limiters[key]

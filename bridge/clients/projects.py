@@ -38,8 +38,7 @@ class ProjectsClient:
     # -- portal level -----------------------------------------------------------------------
     def list_portals(self) -> Iterator[Record]:
         """The caller's portals, each with the caller's `role` in it."""
-        body = self.http.request("GET", f"{self._root}/portals/")
-        yield from _records(body.get("portals"))
+        return self._list(f"{self._root}/portals/", "portals")
 
     def list_users(self) -> Iterator[Record]:
         return self._list(self._portal("/users/"), "users")
@@ -178,8 +177,7 @@ class ProjectsClient:
 
     def finance(self, project_id: str) -> list[Record]:
         """The project's Finance tab: `{"kind","books_id","projects_id","number",...}` each."""
-        body = self.http.request("GET", self._project(project_id, "finance/"))
-        return _records(body.get("transactions"))
+        return list(self._list(self._project(project_id, "finance/"), "transactions"))
 
     def link_transaction(self, project_id: str, fields: Mapping[str, Any]) -> Record:
         """Show a Books transaction in the Finance tab (idempotent on kind + books_id)."""

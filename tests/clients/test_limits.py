@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bridge.clients import (
+    LimiterPool,
     Limits,
     MemoryUsage,
     RateLimiter,
@@ -168,3 +169,22 @@ def test_plans() -> None:
     assert books_limits("premium").in_flight == 10
     with pytest.raises(ValueError, match="unknown Books plan"):
         books_limits("gold")
+
+
+def test_a_pool_shares_one_limiter_per_account(clock: FakeClock) -> None:
+    pool = LimiterPool(clock)
+    assert pool.projects("ann@example.com") is pool.projects("ann@example.com")
+    assert pool.projects("ann@example.com") is not pool.projects("bob@example.com")
+    assert pool.books(ORG, "free").limits.daily == 1000
+    sent: list[dt.datetime] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.now())
+        return reply(200, {"users": []})
+
+    # two clients of one caller (as a factory builds them) spend one window between them
+    first = projects_http(handler, clock, limiter=pool.projects("ann@example.com"))
+    second = projects_http(handler, clock, limiter=pool.projects("ann@example.com"))
+    for n in range(150):
+        (first if n % 2 else second).request("GET", "/portal/1/users/")
+    assert busiest_window(sent, 120) == 100
