@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bridge.errors import InputError, NotFound
 from bridge.store.repo import books_id_for, mappings, projects_id_for, put_mappings
 
 if TYPE_CHECKING:
@@ -89,3 +90,15 @@ def ensure_customer(
         put_mappings(s, [{"connection_id": row.id, "kind": KIND, "projects_id": client_id,
                               "books_id": books_id, "fingerprint": "", "updated_at": ctx.clock.now()}])
     return books_id
+
+
+def currency_of(ctx: Context, customer_id: str | None) -> str:
+    """An invoice is in its customer's currency, else the organization's."""
+    if customer_id is None:
+        return str(ctx.books.get_organization()["currency_code"])
+    try:
+        contact = ctx.books.get_contact(customer_id)
+    except NotFound:
+        raise InputError(f"no Books customer {customer_id}",
+                         hint="give the id of a Books contact of type customer") from None
+    return str(contact.get("currency_code") or ctx.books.get_organization()["currency_code"])

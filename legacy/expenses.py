@@ -10,16 +10,15 @@ Projects updates its Books mirror (Projects is the source of a Projects expense)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bridge.claims import new_claim_id
-from bridge.domain import Expense, Money, Side, Transaction, TxnKind, round_money
-from bridge.store.repo import put_mappings, record_fingerprint, record_transaction
+from bridge.domain import Expense, InvoiceLine, Money, Side, Transaction, TxnKind, round_money
+from bridge.store.repo import mappings, put_mappings, record_fingerprint, record_transaction
 from bridge.store.tables import IdMap
 from legacy import customers, finance
-from legacy.invoicing import currency_of
 from legacy.state import enabled
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ def record_expense(
     """The returned expense_id is the Books id: the id `transactions()` lists it under."""
     row = enabled(ctx)
     projects = ctx.projects_of(row)
-    currency = currency_of(ctx, customer_id)
+    currency = customers.currency_of(ctx, customer_id)
     amount = round_money(Decimal(amount))
     if side is Side.PROJECTS:
         made = projects.create_expense(project_id, {
@@ -65,23 +64,35 @@ def record_expense(
                    description, True, side)
 
 
-def _books_payload(amount: Decimal, currency: str, date: dt.date, customer_id: str | None,
-                   description: str, ref: str) -> dict[str, Any]:
+def _books_payload(ctx: Context, project_id: str, amount: Decimal, currency: str, date: dt.date,
+                   customer_id: str | None, description: str, ref: str) -> dict[str, Any]:
+    """A Books expense for a Projects project (Books accepts the Projects project id on a
+    legacy record), in the expense's own currency."""
     payload: dict[str, Any] = {
-        "date": date, "amount": amount, "currency_code": currency, "description": description,
-        "is_billable": customer_id is not None, "reference_number": ref,
+        "date": date, "amount": amount, "description": description[:100],
+        "is_billable": customer_id is not None, "reference_number": ref, "project_id": project_id,
     }
+    currency_id = _currency_id(ctx, currency)
+    if currency_id:
+        payload["currency_id"] = currency_id
     if customer_id:
         payload["customer_id"] = customer_id
     return payload
+
+
+def _currency_id(ctx: Context, code: str) -> str | None:
+    for c in ctx.books.list_currencies():
+        if str(c.get("currency_code")) == code:
+            return str(c["currency_id"])
+    return None
 
 
 def _record_in_books(
     ctx: Context, row: ConnectionRow, projects: ProjectsClient, project_id: str,
     amount: Decimal, currency: str, date: dt.date, customer_id: str | None, description: str,
 ) -> str:
-    made = ctx.books.create_expense(_books_payload(amount, currency, date, customer_id,
-                                                   description, new_claim_id("BR-EXP")))
+    made = ctx.books.create_expense(_books_payload(ctx, project_id, amount, currency, date,
+                                                   customer_id, description, new_claim_id("BR-EXP")))
     books_id = str(made["expense_id"])
     txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer_id, Money(amount, currency),
                       str(made.get("status") or "recorded"), Side.BOOKS)
@@ -99,9 +110,9 @@ def mirror(
     pid = str(expense["id"])
     customer_id = customers.ensure_customer(ctx, row, projects, _opt(expense.get("client_id")))
     amount = round_money(Decimal(str(expense["amount"])))
-    currency = str(expense.get("currency_code") or currency_of(ctx, customer_id))
-    payload = _books_payload(amount, currency, parse_date(expense["date"]), customer_id,
-                             str(expense.get("description") or ""), reference(pid))
+    currency = str(expense.get("currency_code") or customers.currency_of(ctx, customer_id))
+    payload = _books_payload(ctx, project_id, amount, currency, parse_date(expense["date"]),
+                             customer_id, str(expense.get("description") or ""), reference(pid))
     payload["is_billable"] = str(expense.get("billable", True)).lower() in ("true", "1")
     fingerprint = record_fingerprint(payload)
     with ctx.store.session() as s:
@@ -136,6 +147,30 @@ def _existing(ctx: Context, expense: Mapping[str, Any]) -> str | None:
         if str(found.get("reference_number", ref)) == ref:
             return str(found["expense_id"])
     return None
+
+
+def mirrors_of(ctx: Context, row: ConnectionRow, lines: Iterable[InvoiceLine]) -> dict[str, str]:
+    """Projects expense id -> its Books mirror, for the expense lines already mirrored."""
+    wanted = {line.expense_id for line in lines if line.expense_id}
+    if not wanted:
+        return {}
+    with ctx.store.session() as s:
+        return {pid: m.books_id for pid, m in mappings(s, row.id, KIND).items() if pid in wanted}
+
+
+def ensure_mirrored(
+    ctx: Context, row: ConnectionRow, projects: ProjectsClient, project_id: str,
+    lines: Iterable[InvoiceLine],
+) -> dict[str, str]:
+    """Like `mirrors_of`, mirroring into Books first the invoiced expenses not mirrored yet."""
+    lines = list(lines)
+    found = mirrors_of(ctx, row, lines)
+    missing = {line.expense_id for line in lines if line.expense_id} - set(found)
+    if missing:
+        for e in projects.list_expenses(project_id):
+            if str(e["id"]) in missing:
+                found[str(e["id"])] = mirror(ctx, row, projects, project_id, e)[0]
+    return found
 
 
 def _opt(value: Any) -> str | None:

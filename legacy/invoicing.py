@@ -28,7 +28,7 @@ from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound, ServiceError
 from bridge.store.repo import put_mappings, to_transaction
 from bridge.store.tables import TransactionRow
-from legacy import customers, finance
+from legacy import customers, expenses, finance
 from legacy.ledger import claim_of, forget, is_local, load_invoice, local_id, save_invoice
 from legacy.lines import (
     billable_lines,
@@ -47,18 +47,6 @@ if TYPE_CHECKING:
     from bridge.store.tables import ConnectionRow
 
 
-def currency_of(ctx: Context, customer_id: str | None) -> str:
-    """An invoice is in its customer's currency, else the organization's."""
-    if customer_id is None:
-        return str(ctx.books.get_organization()["currency_code"])
-    try:
-        contact = ctx.books.get_contact(customer_id)
-    except NotFound:
-        raise InputError(f"no Books customer {customer_id}",
-                         hint="give the id of a Books contact of type customer") from None
-    return str(contact.get("currency_code") or ctx.books.get_organization()["currency_code"])
-
-
 def _project(projects: ProjectsClient, project_id: str) -> Mapping[str, Any]:
     try:
         return projects.get_project(project_id)
@@ -70,7 +58,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     row = enabled(ctx)
     projects = ctx.projects_of(row)
     project = _project(projects, project_id)
-    currency = currency_of(ctx, customer_id)
+    currency = customers.currency_of(ctx, customer_id)
     client_id = customers.client_of(ctx, row, customer_id)
     if customer_id and client_id is None:  # a client added since the last sync
         customers.learn(ctx, row, projects)
@@ -123,9 +111,11 @@ def publish(
     reference = claim_of(inv.invoice_id)
     made = _find_by_reference(ctx, reference) if lookup else None
     if made is None:
+        # the expenses it bills are mirrored first, so Books marks their mirrors invoiced
+        mirrors = expenses.ensure_mirrored(ctx, row, projects, inv.project_id, inv.lines)
         made = ctx.books.create_invoice({
-            "customer_id": inv.customer_id, "currency_code": inv.currency,
-            "reference_number": reference, "line_items": books_items(inv.lines),
+            "customer_id": inv.customer_id, "reference_number": reference,
+            "line_items": books_items(inv.lines, inv.project_id, mirrors),
         })
     books_id = str(made["invoice_id"])
     out = dataclasses.replace(
@@ -194,7 +184,7 @@ def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice
         raise InputError(f"invoice {invoice_id} is already in Books (status {inv.status}); "
                          "only a draft without customer is finalized")
     projects = ctx.projects_of(row)
-    currency = currency_of(ctx, customer_id)
+    currency = customers.currency_of(ctx, customer_id)
     client_id = customers.client_of(ctx, row, customer_id)
     extra: Sequence[InvoiceLine] = billable_lines(
         ctx, row, projects, _project(projects, inv.project_id), currency, client_id, extra_only=True)

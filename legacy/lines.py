@@ -49,6 +49,8 @@ def billable_lines(
     lines: list[InvoiceLine] = []
     if not extra_only:
         tasks = list(projects.list_tasks(pid, status="all"))
+        # A task an upstream invoice holds (made in Projects, not synced yet) is billed too.
+        billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
         logs = list(projects.list_timelogs(pid))
         rate = dec(project.get("rate"))
         lines = task_lines(tasks, logs, rate, billed)
@@ -86,9 +88,22 @@ def task_ids(lines: Iterable[InvoiceLine]) -> list[str]:
 
 # --- wire formats ------------------------------------------------------------------------
 
-def books_items(lines: Iterable[InvoiceLine]) -> list[dict[str, Any]]:
-    return [{"name": line.description[:100], "description": line.description,
-             "quantity": line.quantity, "rate": line.rate} for line in lines]
+def books_items(
+    lines: Iterable[InvoiceLine], project_id: str, expense_mirrors: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Books lines name the Projects project and task (legacy invoices do: Books then marks
+    the task invoiced for Projects too) and the Books mirror of an expense, when it has one."""
+    out = []
+    for line in lines:
+        item: dict[str, Any] = {"name": line.description[:100], "description": line.description,
+                                "quantity": line.quantity, "rate": line.rate,
+                                "project_id": project_id}
+        if line.task_id:
+            item["task_id"] = line.task_id
+        if line.expense_id and line.expense_id in expense_mirrors:
+            item["expense_id"] = expense_mirrors[line.expense_id]
+        out.append(item)
+    return out
 
 
 def projects_items(lines: Iterable[InvoiceLine]) -> list[dict[str, Any]]:

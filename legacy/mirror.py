@@ -37,7 +37,15 @@ from bridge.store.tables import IdMap, SyncRun, TransactionRow
 from legacy import customers, expenses, finance
 from legacy.invoicing import publish
 from legacy.ledger import is_local, load_invoice, local_id, project_rows, rows_of, save_invoice
-from legacy.lines import content, dec, from_books, from_projects, projects_items, task_ids
+from legacy.lines import (
+    books_items,
+    content,
+    dec,
+    from_books,
+    from_projects,
+    projects_items,
+    task_ids,
+)
 from legacy.state import enabled
 
 if TYPE_CHECKING:
@@ -192,8 +200,7 @@ def _reconcile(
     elif b_fp != p_fp:  # edited in Projects only
         b = ctx.books.update_invoice(books_id, {
             "customer_id": p_customer,
-            "line_items": [{"name": x.description[:100], "description": x.description,
-                            "quantity": x.quantity, "rate": x.rate} for x in p_lines],
+            "line_items": books_items(p_lines, project_id, expenses.mirrors_of(ctx, row, p_lines)),
         })
         lines, customer, outcome = p_lines, p_customer, "updated"
     else:
