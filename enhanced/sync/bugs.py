@@ -16,11 +16,16 @@ from enhanced.sync.tasks import sync_children
 BUG_PREFIX = "[Bug] "
 
 
+def _label(value: Any) -> str:
+    """Status and severity answer as {"type": "Open"} (or a plain string)."""
+    return str(value.get("type") or value.get("name") or "") if isinstance(value, dict) else str(value or "")
+
+
 def bug_payload(b: dict[str, Any]) -> dict[str, Any]:
     key = str(b.get("key") or b.get("id"))
     return {
-        "task_name": f"{BUG_PREFIX}{b.get('title', '')}",
-        "description": f"Bug {key}; status {b.get('status', '')}; severity {b.get('severity', '')}",
+        "task_name": f"{BUG_PREFIX}{b.get('title', '')}"[:100],
+        "description": f"Bug {key}; status {_label(b.get('status'))}; severity {_label(b.get('severity'))}",
         "is_billable": False,
     }
 
