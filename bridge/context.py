@@ -34,8 +34,15 @@ class Context:
     projects_factory: ProjectsFactory
     clock: Clock
     secrets: SecretBox
-    #: extra secret values (tokens) to scrub from any output
-    scrub: list[str] = field(default_factory=list)
+    #: secret values (tokens, keys) to scrub from any output; read each time, since tokens
+    #: are minted as the run goes
+    scrub: list[Callable[[], tuple[str, ...]]] = field(default_factory=list)
+
+    def secret_values(self) -> tuple[str, ...]:
+        values = list(self.secrets.values())
+        for source in self.scrub:
+            values.extend(source())
+        return tuple(v for v in values if v)
 
     def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> "ProjectsClient":
         return self.projects_factory(credentials, portal_id)

@@ -17,8 +17,7 @@ from bridge.clients import (
     ServiceHttp,
     StoreUsage,
     ZscKeyAuth,
-    books_limiter,
-    projects_limiter,
+    LimiterPool,
 )
 from bridge.clock import Clock, SystemClock
 from bridge.context import Context
@@ -49,21 +48,22 @@ def _context(
     transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
     plan: str | None, pace: bool,
 ) -> Context:
-    usage = StoreUsage(store)
+    # one pool per Context: every client of one account shares one pacing window
+    pool = LimiterPool(clock, StoreUsage(store)) if pace else None
     books_http = ServiceHttp("Books", endpoints.books, transport=transport, auth=books_auth, clock=clock)
     org = organization_id or _only_organization(books_http)
-    if pace:
-        books_http.limiter = books_limiter(org, clock, plan=plan or "standard", usage=usage)
+    if pool is not None:
+        books_http.limiter = pool.books(org, plan or "standard")
     books = BooksClient(books_http, org)
 
     def projects_factory(credentials: Credentials, portal_id: str | None) -> ProjectsClient:
         http = ServiceHttp("Projects", endpoints.projects, transport=transport,
                            auth=ZscKeyAuth(credentials.zsc_key), clock=clock,
-                           limiter=projects_limiter(credentials.email, clock, usage=usage) if pace else None)
+                           limiter=pool.projects(credentials.email) if pool is not None else None)
         return ProjectsClient(http, portal_id)
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
-                   secrets=secrets, scrub=list(books_auth.secrets()))
+                   secrets=secrets, scrub=[books_auth.secrets])
 
 
 def _only_organization(books_http: ServiceHttp) -> str:

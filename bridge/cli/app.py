@@ -58,7 +58,6 @@ class App:
 
         if self._context is None:
             self._context = build_context(self)
-            self.scrub.extend(self._context.scrub)
         return self._context
 
     def integration(self, mode: str | None = None) -> "Integration":
@@ -69,8 +68,7 @@ class App:
     def secret_values(self) -> tuple[str, ...]:
         values = list(self.scrub)
         if self._context is not None:
-            values.extend(self._context.secrets.values())
-            values.extend(self._context.scrub)
+            values.extend(self._context.secret_values())
         return tuple(v for v in values if v)
 
     def emit(self, data: Any, human: Callable[[Any], None] | None = None) -> None:
