@@ -1,0 +1,24 @@
+"""The service sandbox: Books (`/books/v3`), Projects (`/restapi`), the accounts server
+(`/oauth/v2/token`) and control endpoints (`/_sandbox`), in one WSGI app over one SQLite file.
+
+    sandbox = Sandbox("world.db", clock=FakeClock())
+    sandbox.seed(scenario)
+    http = httpx.Client(transport=sandbox.transport(), base_url="http://sandbox")
+
+The seeded OAuth client mints tokens with SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET and
+SANDBOX_REFRESH_TOKEN; Projects users authenticate with their seeded ZSC keys.
+"""
+
+from bridge.sandbox.accounts import CLIENT_ID as SANDBOX_CLIENT_ID
+from bridge.sandbox.accounts import CLIENT_SECRET as SANDBOX_CLIENT_SECRET
+from bridge.sandbox.accounts import REFRESH_TOKEN as SANDBOX_REFRESH_TOKEN
+from bridge.sandbox.core import Sandbox
+from bridge.sandbox.server import ServerHandle
+
+__all__ = [
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
+    "SANDBOX_REFRESH_TOKEN",
+    "Sandbox",
+    "ServerHandle",
+]
