@@ -104,11 +104,14 @@ def race_once(integration: Any, setup: RaceSetup) -> RaceResult:
 
 
 def racer(setup: RaceSetup, conn: Any, barrier: Any) -> None:
-    """Serve rounds: on each message wait at the barrier with the other racer, invoice,
-    answer the outcome. A None message ends it."""
+    """Serve rounds: each message is the round's time (a reseeded sandbox makes every client
+    mint a token again, and the accounts server allows 10 mints per 10 minutes: each round
+    is 11 minutes later); wait at the barrier with the other racer, invoice, answer the
+    outcome. A None message ends it."""
     integration = open_racer(setup)
     conn.send(("ready", ""))
-    while conn.recv() is not None:
+    while (when := conn.recv()) is not None:
+        integration.ctx.clock.set(when)
         barrier.wait(timeout=30)
         conn.send(race_once(integration, setup))
     integration.ctx.store.close()

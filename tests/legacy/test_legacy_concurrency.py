@@ -5,6 +5,7 @@ ends with exactly one invoice line for the task and a clear AlreadyInvoiced for 
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -71,10 +72,13 @@ def _race(lg: Any, tmp_path: Path, start: Callable[..., Any], barrier: Any, pipe
     try:
         for end in ends:
             assert end.recv()[0] == "ready"
+        start_at = lg.ctx.clock.now()
         for n in range(ROUNDS):
+            when = start_at + dt.timedelta(minutes=11 * (n + 1))
+            lg.ctx.clock.set(when)
             _fresh_round(lg)
             for end in ends:
-                end.send(n)
+                end.send(when)
             _check_round(lg, n, [end.recv() for end in ends])
     finally:
         for end in ends:
