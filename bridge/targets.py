@@ -40,6 +40,7 @@ def scenario_clock(scenario: dict[str, Any]) -> dt.datetime:
 def embedded_sandbox(home: Path, clock: Clock | None = None) -> "Sandbox":
     from bridge.sandbox import Sandbox
 
+    home.mkdir(parents=True, exist_ok=True)
     return Sandbox(home / "sandbox.db", clock=clock or SystemClock())
 
 

@@ -102,7 +102,9 @@ def _start(ctx: Context, legacy: ConnectionRow, services: bool) -> MigrationRun:
     if legacy.state not in LIVE_STATES:
         raise InputError(f"the legacy integration is {legacy.state}; only a connected or disabled one migrates")
     projects = upstream.project_ids(ctx, legacy)
-    before = upstream.services_snapshot(ctx, legacy, _legacy_projects(ctx, legacy)) if services else None
+    # a project deleted upstream has no Finance view left to compare
+    visible = sorted(set(_legacy_projects(ctx, legacy)) & set(projects))
+    before = upstream.services_snapshot(ctx, legacy, visible) if services else None
     now = ctx.clock.now()
     with ctx.store.session() as s:
         target = new_connection(
