@@ -118,7 +118,7 @@ def timesheet_own_check(
 ) -> tuple[str, str] | None:
     """The log's own E13 failure (code, detail), or None. Dependencies are checked by the caller."""
     if not is_billable(log):
-        return "timesheet_not_billable", f"bill_status is {log.get('bill_status')}"
+        return "timesheet_not_billable", ""
     status = str(log.get("approval_status") or "Approved")
     if approval_on and status != "Approved":
         return "timesheet_not_approved", f"the log is {status}"

@@ -55,11 +55,11 @@ def latest_runs(session: Session, connection_id: int) -> dict[str, SyncRun]:
 
 def module_statuses(session: Session, connection_id: int) -> tuple[ModuleStatus, ...]:
     runs = latest_runs(session, connection_id)
-    last_ok = dict(session.execute(
+    last_ok: dict[str, Any] = dict(session.execute(
         select(SyncRun.module, func.max(SyncRun.ended_at))
         .where(SyncRun.connection_id == connection_id, SyncRun.status == "synced")
         .group_by(SyncRun.module)
-    ).tuples().all())
+    ).all())  # type: ignore[arg-type]
     out = []
     for m in MODULE_ORDER:
         run = runs.get(m.value)

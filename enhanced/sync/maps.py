@@ -27,7 +27,7 @@ def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
         rows = s.execute(
             select(IdMap.projects_id, IdMap.books_id, IdMap.fingerprint)
             .where(IdMap.connection_id == connection_id, IdMap.kind == kind)
-        ).tuples()
+        )
         return {p: Mapped(b, f) for p, b, f in rows}
 
 

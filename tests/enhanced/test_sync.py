@@ -17,7 +17,7 @@ pytestmark = pytest.mark.store
 def _id_map(world: Any) -> list[tuple[Any, ...]]:
     with world.ctx.store.session() as s:
         return sorted(s.execute(select(IdMap.kind, IdMap.projects_id, IdMap.books_id, IdMap.fingerprint,
-                                       IdMap.updated_at)).tuples().all())
+                                       IdMap.updated_at)).all())
 
 
 def test_E4_sync_brings_projects_tasks_bugs_timesheets_in_module_order(make_world: Any) -> None:
@@ -25,8 +25,14 @@ def test_E4_sync_brings_projects_tasks_bugs_timesheets_in_module_order(make_worl
     integ = connect(world)
     report = integ.sync()
     assert list(report.counts) == [m.value for m in MODULE_ORDER]
-    assert report.errors == ()
-    sc = world.scenario["projects"]
+    assert [e["reason_code"] for e in report.errors] == ["timesheet_not_billable"]  # the one non-billable log
+    full = world.scenario["projects"]
+    portal = full["portals"][0]["id"]
+    pids = {p["id"] for p in full["projects"] if p["portal_id"] == portal}
+    sc = {"projects": [p for p in full["projects"] if p["id"] in pids],
+          "tasks": [t for t in full["tasks"] if t["project_id"] in pids],
+          "bugs": [b for b in full.get("bugs", []) if b["project_id"] in pids],
+          "timelogs": [t for t in full["timelogs"] if t["project_id"] in pids]}
     books = world.ctx.books
     projects = list(books.list_projects())
     assert {p["project_name"] for p in projects} == {p["name"] for p in sc["projects"]}
