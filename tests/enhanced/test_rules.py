@@ -52,7 +52,7 @@ def test_E12_project_client_conditions() -> None:
 
 @pytest.mark.store
 def test_E8_settle_resolves_fixed_errors_and_keeps_open_ones(store: Store) -> None:
-    now = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     with store.session() as s:
         conn = repo.new_connection(s, mode="enhanced", organization_id="1", portal_id="2", email="a@b.c",
                                    key="k", shared_name="", shared_email="", now=now)

@@ -96,7 +96,7 @@ def test_E5_dead_holder_shows_failed_and_next_sync_takes_over(make_world: Any) -
     assert states["timesheets"] == "failed" and integ.status().badge == "Active"
     integ.sync()
     assert all(m.state != "in_progress" for m in integ.status().modules)
-    assert [r["status"] for r in integ.history() if r["module"] == "timesheets"][0] == "synced"
+    assert next(r["status"] for r in integ.history() if r["module"] == "timesheets") == "synced"
 
 
 def test_E7_history_lists_each_module_run_with_counts(make_world: Any) -> None:
