@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +98,7 @@ def race_once(integration: Any, setup: RaceSetup) -> RaceResult:
         return ("ok", inv.invoice_id)
     except AlreadyInvoiced as exc:
         return ("AlreadyInvoiced", exc.message)
-    except Exception as exc:  # reported to the parent, which fails the round with it
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the round
         return ("error", f"{type(exc).__name__}: {exc}")
 
 

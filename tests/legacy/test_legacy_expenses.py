@@ -51,7 +51,7 @@ def test_L7_an_expense_recorded_in_projects_shows_in_books_at_once(legacy_world)
 
 def test_L7_an_expense_recorded_in_books_shows_in_the_projects_finance_view(legacy_world):
     lg = legacy_world("small-agency")
-    e = lg.integration.record_expense(ACME_PROJECT, Decimal("120"), dt.date(2026, 1, 14), UMBRELLA,
+    e = lg.integration.record_expense(ACME_PROJECT, Decimal(120), dt.date(2026, 1, 14), UMBRELLA,
                                       "Recruiting fee", Side.BOOKS)
     shown = {(t["kind"], str(t["books_id"])) for t in lg.projects().finance(ACME_PROJECT)}
     assert ("expense", e.expense_id) in shown

@@ -170,7 +170,7 @@ def test_L8_a_failed_books_write_releases_the_claims(legacy_world, monkeypatch):
 
 def test_L8_a_failed_store_write_undoes_the_books_invoice(legacy_world, monkeypatch):
     lg = legacy_world("double-invoice")
-    import legacy.invoicing as invoicing
+    from legacy import invoicing
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
