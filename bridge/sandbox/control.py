@@ -113,7 +113,7 @@ class Control:
         body = _object(request)
         if "now" in body:
             try:
-                when = dt.datetime.fromisoformat(str(body["now"]).replace("Z", "+00:00"))
+                when = dt.datetime.fromisoformat(str(body["now"]))
             except ValueError as exc:
                 raise ValueError("clock: now must be an ISO date-time") from exc
             now = self.clock.set(when)

@@ -38,7 +38,7 @@ class FaultSettings:
     methods: tuple[str, ...] = ()  # empty: every method
 
     @staticmethod
-    def parse(data: dict[str, Any]) -> "FaultSettings":
+    def parse(data: dict[str, Any]) -> FaultSettings:
         """Validate a control body; ValueError names the bad field."""
         try:
             rate = float(data.get("rate", 0.0))

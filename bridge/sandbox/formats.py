@@ -14,7 +14,7 @@ _MDY = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
 
 def books_time(when: dt.datetime) -> str:
     """Books timestamps: 2026-01-05T09:00:00+0000."""
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def epoch_ms(when: dt.datetime) -> int:
@@ -22,7 +22,7 @@ def epoch_ms(when: dt.datetime) -> int:
 
 
 def iso_day(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).date().isoformat()
+    return when.astimezone(dt.UTC).date().isoformat()
 
 
 def parse_iso(value: object) -> str | None:
@@ -51,7 +51,7 @@ def parse_mdy(value: object) -> str | None:
 def day_ms(iso: str) -> int:
     """Midnight UTC of a day, in epoch milliseconds (Projects' *_long dates)."""
     day = dt.date.fromisoformat(iso)
-    return epoch_ms(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc))
+    return epoch_ms(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
 
 
 def hhmm(minutes: int) -> str:

@@ -32,7 +32,7 @@ class Request:
     base_url: str = "http://sandbox"
 
     @staticmethod
-    def from_environ(environ: dict[str, Any]) -> "Request":
+    def from_environ(environ: dict[str, Any]) -> Request:
         headers = {k[5:].replace("_", "-").lower(): str(v)
                    for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
@@ -136,7 +136,7 @@ class Router(Generic[C]):
         self.routes = [Route(m, p, h, _compile(p)) for m, p, h in table]
 
     def match(self, method: str, path: str) -> Match[C]:
-        sub = path[len(self.prefix):] if path.startswith(self.prefix) else path
+        sub = path.removeprefix(self.prefix)
         sub = sub or "/"
         other: str | None = None
         for route in self.routes:

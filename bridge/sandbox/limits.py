@@ -32,7 +32,7 @@ class LimitSettings:
     projects_lockout_seconds: int = 1800
 
     @staticmethod
-    def parse(data: dict[str, Any]) -> "LimitSettings":
+    def parse(data: dict[str, Any]) -> LimitSettings:
         base = LimitSettings()
         try:
             daily = {**base.books_daily,
@@ -84,7 +84,7 @@ def admit_books(tx: Tx, settings: LimitSettings, org_id: str, plan: str,
         return Refusal(429, 1070, "You have exceeded the maximum number of concurrent API "
                       f"requests ({settings.books_in_flight}). Please try again later.")
     cap = settings.books_daily.get(plan, DAILY_CAPS["premium"])
-    midnight = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0,
+    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0,
                                                        microsecond=0).timestamp()
     if _hits(tx, "books", org_id, midnight - 1e-6) >= cap:
         return Refusal(429, 45, "You have made too many requests today. "

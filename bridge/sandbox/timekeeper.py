@@ -34,12 +34,12 @@ class SandboxClock:
         offset = float(self.db.read_meta(OFFSET_KEY, 0.0))
         now = self.base.now()
         if now.tzinfo is None:
-            now = now.replace(tzinfo=dt.timezone.utc)
+            now = now.replace(tzinfo=dt.UTC)
         return now + dt.timedelta(seconds=offset)
 
     def set(self, when: dt.datetime) -> dt.datetime:
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
         if isinstance(self.base, MovableClock):
             self.base.set(when)
             self._store_offset(0.0)

@@ -4,15 +4,16 @@ reset, seed, dump the state, and edit single records "upstream"."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from bridge.sandbox import accounts
-from bridge.sandbox.books.seed import seed_books
+from bridge.sandbox.books.seed import books_rows
 from bridge.sandbox.catalog import kind_of
 from bridge.sandbox.db import Body, Db
 from bridge.sandbox.formats import books_time
 from bridge.sandbox.marks import touch
-from bridge.sandbox.projects.seed import seed_projects
+from bridge.sandbox.projects.seed import projects_rows
 from bridge.sandbox.timekeeper import OFFSET_KEY, SandboxClock
 
 SERVICES = ("accounts", "books", "projects")
@@ -37,17 +38,18 @@ def seed(db: Db, clock: SandboxClock, scenario: dict[str, Any]) -> dict[str, Any
     if today and clock.now().date().isoformat() != today:
         day = dt.date.fromisoformat(str(today))
         clock.set(dt.datetime(day.year, day.month, day.day, SCENARIO_HOUR,
-                              tzinfo=dt.timezone.utc))
+                              tzinfo=dt.UTC))
     now = clock.now()
     try:
         with db.tx(write=True) as tx:
             tx.wipe(keep_meta=(OFFSET_KEY,))
-            seed_projects(tx, now, scenario)
-            accounts.seed(tx, seed_books(tx, now, scenario))
+            books, token_user = books_rows(now, scenario)
+            tx.bulk_load(itertools.chain(projects_rows(now, scenario), books))
+            accounts.seed(tx, token_user)
             counts = tx.conn.execute(
                 "SELECT service, kind, count(*) FROM docs GROUP BY service, kind "
                 "ORDER BY service, kind").fetchall()
-    except KeyError as exc:
+    except (KeyError, TypeError) as exc:
         raise ValueError(f"the scenario lacks a required field: {exc}") from exc
     loaded: dict[str, dict[str, int]] = {}
     for service, kind, n in counts:
@@ -88,7 +90,7 @@ def patch_record(db: Db, now: dt.datetime, service: str, kind: str, id_: str,
         body = tx.get(service, kind, id_)
         if body is None or spec is None:
             raise RecordMissing(f"no {service} {kind} {id_}")
-        body = merge(body, patch)
+        body = dict(merge(body, patch))
         body[spec.id_field] = id_
         if service == "projects" and "last_modified_time_long" not in patch:
             touch(body, now)

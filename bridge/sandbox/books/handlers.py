@@ -64,10 +64,10 @@ def ok(message: str, status: int = 200, **payload: Any) -> Response:
 
 def listing(call: BooksCall, key: str, rows: list[Body], more: bool, report: str) -> Response:
     page, per_page = call.paging()
-    return ok("success", **{key: rows}, page_context={
+    return Response(200, {"code": 0, "message": "success", key: rows, "page_context": {
         "page": page, "per_page": per_page, "has_more_page": more, "report_name": report,
         "applied_filter": call.query.get("filter_by", "Status.All"),
-        "sort_column": "created_time", "sort_order": "A"})
+        "sort_column": "created_time", "sort_order": "A"}})
 
 
 # -- organizations, currencies, users ---------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from bridge.sandbox.books.common import SERVICE
 from bridge.sandbox.books.directory import new_user
-from bridge.sandbox.db import Body, Row, Tx
+from bridge.sandbox.db import Body, Row
 from bridge.sandbox.formats import books_time, iso_day
 
 # (symbol, name) of the currencies every sandbox organization has enabled [guess]
@@ -19,8 +19,8 @@ COMMON_CURRENCIES = {
 CURRENCY_ID_BASE = 459_999_999_999_990_001  # apart from the record id counter
 
 
-def seed_books(tx: Tx, now: dt.datetime, scenario: dict[str, Any]) -> str:
-    """Insert the scenario's Books data; answer the user the OAuth refresh token acts as."""
+def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], str]:
+    """The scenario's Books records, and the user the OAuth refresh token acts as."""
     books = scenario["books"]
     org = books["organization"]
     stamp = books_time(now)
@@ -59,8 +59,7 @@ def seed_books(tx: Tx, now: dt.datetime, scenario: dict[str, Any]) -> str:
         }
         rows.append((SERVICE, "contacts", contact["contact_id"], "",
                      contact["contact_name"].lower(), body))
-    tx.insert_many(rows)
-    return token_user(books.get("users", []))
+    return rows, token_user(books.get("users", []))
 
 
 def token_user(users: list[dict[str, Any]]) -> str:

@@ -25,6 +25,8 @@ from bridge.sandbox.formats import hhmm, money_num, parse_hhmm
 
 BILLING_TYPES = ("fixed_cost_for_project", "based_on_project_hours",
                  "based_on_staff_hours", "based_on_task_hours")
+LINES_HAVE = ("EXISTS (SELECT 1 FROM json_each(d.body, '$.line_items') li "
+              "WHERE json_extract(li.value, '$.project_id') = ?)")
 ENTRY_FILTERS = ("Status.All", "Status.Unbilled", "Status.Invoiced", "Status.Billable",
                  "Status.NonBillable")
 
@@ -104,9 +106,7 @@ class WorkState(BooksBase):
         self.tx.delete(SERVICE, "projects", project_id)
 
     def _invoice_lines_of(self, project_id: str) -> int:
-        return self.tx.count(SERVICE, "invoices", where=[
-            "EXISTS (SELECT 1 FROM json_each(d.body, '$.line_items') li "
-            "WHERE json_extract(li.value, '$.project_id') = ?)"], params=[project_id])
+        return self.tx.count(SERVICE, "invoices", where=[LINES_HAVE], params=[project_id])
 
     def project_users(self, project_id: str) -> list[Body]:
         project = self.need("projects", project_id, "Project")

@@ -1,4 +1,4 @@
-"""Loading the Projects part of a scenario, in bulk (a 200,000-log portal seeds in seconds).
+"""The Projects part of a scenario as rows to bulk-load (a 200,000-log portal seeds in seconds).
 
 Records keep the scenario's shape with its defaults filled in, plus `created_time_long` and
 `last_modified_time_long` from the sandbox clock.
@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from bridge.sandbox.db import Body, Row, Tx
+from bridge.sandbox.db import Body, Row
 from bridge.sandbox.formats import epoch_ms
 
 SERVICE = "projects"
@@ -31,11 +31,10 @@ PARENT = {"clients": "portal_id", "projects": "portal_id", "tasks": "project_id"
           "bugs": "project_id", "timelogs": "project_id", "expenses": "project_id"}
 
 
-def seed_projects(tx: Tx, now: dt.datetime, scenario: dict[str, Any]) -> None:
-    tx.insert_many(_rows(scenario.get("projects", {}), epoch_ms(now)))
-
-
-def _rows(data: dict[str, Any], ms: int) -> Iterator[Row]:
+def projects_rows(now: dt.datetime, scenario: dict[str, Any]) -> Iterator[Row]:
+    """The scenario's Projects records, generated lazily (a seed may hold 200,000 logs)."""
+    data: dict[str, Any] = scenario.get("projects", {})
+    ms = epoch_ms(now)
     for kind, defaults in DEFAULTS.items():
         for record in data.get(kind, []):
             body: Body = {**defaults, **record}
