@@ -68,7 +68,7 @@ class Comparison:
         for d in self.declared:
             by_rule.setdefault(str(d.declared), []).append(d.where)
         return {"ok": self.ok, "declared": {k: sorted(v) for k, v in sorted(by_rule.items())},
-                "undeclared": sorted(f"{d.where} ({_change_text(d)})" for d in self.undeclared)}
+                "undeclared": sorted(f"{d.where} ({change_text(d)})" for d in self.undeclared)}
 
 
 def show_path(path: Sequence[Segment]) -> str:
@@ -108,7 +108,7 @@ def _difference(change_type: str, level: DiffLevel, first: str, second: str) -> 
     return Difference(path, "changed", {first: level.t1, second: level.t2})
 
 
-def _change_text(d: Difference) -> str:
+def change_text(d: Difference) -> str:
     if d.only_in:
         return f"only in {d.only_in}"
     return ", ".join(f"{mode}: {_short(v)}" for mode, v in d.values.items())
