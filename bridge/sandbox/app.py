@@ -51,12 +51,12 @@ class Service(Protocol):
 
 
 class SandboxApp:
-    def __init__(self, db: Db, clock: SandboxClock,
+    def __init__(self, db: Db, clock: SandboxClock, default_seed: int = 0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.db = db
         self.clock = clock
         self.sleep = sleep  # "delay" faults wait on the real clock
-        self.control = Control(db, clock)
+        self.control = Control(db, clock, default_seed)
         self.services: list[Service] = [BooksService(), ProjectsService()]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

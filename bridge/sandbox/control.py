@@ -31,9 +31,10 @@ def _fail(status: int, message: str) -> Response:
 
 
 class Control:
-    def __init__(self, db: Db, clock: SandboxClock) -> None:
+    def __init__(self, db: Db, clock: SandboxClock, default_seed: int = 0) -> None:
         self.db = db
         self.clock = clock
+        self.default_seed = default_seed
         table: list[tuple[str, str, Handler]] = [
             ("POST", "/reset", self.reset),
             ("POST", "/seed", self.seed),
@@ -86,7 +87,7 @@ class Control:
         return Response(200, {"faults": current.to_json() if current else None})
 
     def set_faults(self, request: Request, p: dict[str, str]) -> Response:
-        settings = faults.FaultSettings.parse(_object(request))
+        settings = faults.FaultSettings.parse({"seed": self.default_seed, **_object(request)})
         with self.db.tx(write=True) as tx:
             faults.configure(tx, settings)
         return Response(200, {"faults": settings.to_json()})

@@ -27,8 +27,8 @@ class Sandbox:
                  seed: int = 0) -> None:
         self.db = Db(path)
         self.clock = SandboxClock(clock or SystemClock(), self.db)
-        self.seed_value = seed  # the default fault seed
-        self.app = SandboxApp(self.db, self.clock)
+        self.seed_value = seed  # the fault seed when a faults body names none
+        self.app = SandboxApp(self.db, self.clock, default_seed=seed)
         self._servers: list[ServerHandle] = []
 
     @property
@@ -44,7 +44,7 @@ class Sandbox:
         return httpx.Client(transport=self.transport(), base_url="http://sandbox", **kwargs)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
-        handle = serve(self.app, host, port)
+        handle = serve(self.app, host, port, after_request=self.db.release_thread)
         self._servers.append(handle)
         return handle
 

@@ -278,6 +278,17 @@ class Db:
             raise
         conn.execute("COMMIT")
 
+    def release_thread(self) -> None:
+        """Close this thread's connection (a served request's thread is about to end)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
+        conn.close()
+
     def read_meta(self, key: str, default: Any = None) -> Any:
         """One setting, read inside whatever transaction this thread has open (or none)."""
         return Tx(self.connection()).meta(key, default)

@@ -31,16 +31,20 @@ class _QuietHandler(WSGIRequestHandler):
         """No access log on stderr."""
 
 
-def _holding(app: WsgiApp, stopping: threading.Event) -> WsgiApp:
+def _holding(app: WsgiApp, stopping: threading.Event,
+             after_request: Callable[[], None]) -> WsgiApp:
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
             return app(environ, start_response)
         except SimulatedTimeout as exc:
+            after_request()  # hold the connection, not a database handle
             delay_ms = exc.args[0] if exc.args else 0
             stopping.wait(delay_ms / 1000 if delay_ms else HOLD_SECONDS)
             status, headers, data = Response(504, {"error": "simulated timeout"}).encode()
             start_response(status, headers)
             return [data]
+        finally:
+            after_request()  # each request runs on its own thread: free what it opened
     return wrapped
 
 
@@ -59,6 +63,8 @@ class ServerHandle:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
@@ -71,9 +77,10 @@ class ServerHandle:
         self.stop()
 
 
-def serve(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
+def serve(app: WsgiApp, host: str = "127.0.0.1", port: int = 0,
+          after_request: Callable[[], None] = lambda: None) -> ServerHandle:
     stopping = threading.Event()
-    server = make_server(host, port, _holding(app, stopping), server_class=_Server,
+    server = make_server(host, port, _holding(app, stopping, after_request), server_class=_Server,
                          handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"sandbox-{server.server_port}", daemon=True)

@@ -16,9 +16,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from .conftest import Books
 from .scenario import ADA_BOOKS, GLOBEX, ORG

@@ -50,7 +50,10 @@ def test_default_daily_caps_by_plan(http: httpx.Client) -> None:
 def test_books_in_flight_code_1070(sandbox: Sandbox, books: Books) -> None:
     sandbox.set_limits()
     gate = threading.Event()
-    sandbox.app.sleep = lambda seconds: gate.wait(5)  # "delay" faults hold calls in flight
+    def hold(seconds: float) -> None:  # "delay" faults hold calls in flight until the gate
+        gate.wait(5)
+
+    sandbox.app.sleep = hold
     sandbox.set_faults(rate=1.0, kinds=["delay"], delay_ms=1, services=["books"])
     statuses: list[int] = []
 
