@@ -84,3 +84,29 @@ class FileSecrets:
 
 def connection_key_name(mode: str, connection_id: int) -> str:
     return f"{mode}:{connection_id}:zsc_key"
+
+
+class SecretTokenCache:
+    """An OAuth token cache kept in a SecretBox, one entry per refresh token."""
+
+    def __init__(self, box: SecretBox, refresh_token: str) -> None:
+        import hashlib
+
+        self.box = box
+        self.name = "oauth:" + hashlib.sha256(refresh_token.encode()).hexdigest()[:12]
+
+    def load(self) -> dict[str, object] | None:
+        raw = self.box.get(self.name)
+        if not raw:
+            return None
+        try:
+            data: dict[str, object] = json.loads(raw)
+        except ValueError:
+            return None
+        return data
+
+    def save(self, data: dict[str, object]) -> None:
+        self.box.put(self.name, json.dumps(data))
+
+    def __repr__(self) -> str:
+        return "SecretTokenCache(***)"

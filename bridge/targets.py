@@ -23,7 +23,7 @@ from bridge.clock import Clock, SystemClock
 from bridge.context import Context
 from bridge.domain import Credentials
 from bridge.errors import ConfigError
-from bridge.secrets import FileSecrets, MemorySecrets, SecretBox
+from bridge.secrets import FileSecrets, MemorySecrets, SecretBox, SecretTokenCache
 from bridge.store import Store
 
 if TYPE_CHECKING:
@@ -86,11 +86,13 @@ def sandbox_context(
     from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
 
     clock = clock or SystemClock()
+    secrets = secrets or MemorySecrets()
     transport = transport if transport is not None else sandbox.transport()
     endpoints = Endpoints.sandbox(root)
     auth = OAuthTokenSource(endpoints.accounts, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
-                            SANDBOX_REFRESH_TOKEN, clock, transport)
-    return _context(endpoints, store, clock=clock, secrets=secrets or MemorySecrets(), transport=transport,
+                            SANDBOX_REFRESH_TOKEN, clock, transport,
+                            cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
+    return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
                     books_auth=auth, organization_id=organization_id, plan=None, pace=pace)
 
 
@@ -100,9 +102,10 @@ def live_context(app: "App") -> Context:
     profile = load_profile(app.profile)
     clock = SystemClock()
     endpoints = profile.endpoints()
+    secrets = FileSecrets(app.home / "secrets.json")
     auth = OAuthTokenSource(endpoints.accounts, profile.client_id, profile.client_secret,
-                            profile.refresh_token, clock)
-    return _context(endpoints, app.store(), clock=clock, secrets=FileSecrets(app.home / "secrets.json"),
+                            profile.refresh_token, clock, cache=SecretTokenCache(secrets, profile.refresh_token))
+    return _context(endpoints, app.store(), clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
                     plan=profile.plan, pace=True)
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bridge.errors import redact
-from bridge.store import Store, bridge_home, default_url
 
 if TYPE_CHECKING:
     from bridge.context import Context
+    from bridge.store import Store
     from bridge.interface import Integration
     from bridge.sandbox import Sandbox
 
@@ -32,16 +32,20 @@ class App:
     json: bool
     debug: bool
     profile: str | None = None
-    _store: Store | None = None
+    _store: "Store | None" = None
     _sandbox: "Sandbox | None" = None
     _context: "Context | None" = None
     scrub: list[str] = field(default_factory=list)
 
     @property
     def home(self) -> Path:
+        from bridge.store import bridge_home
+
         return bridge_home()
 
-    def store(self) -> Store:
+    def store(self) -> "Store":
+        from bridge.store import Store, default_url
+
         if self._store is None:
             self._store = Store.open(self.db or default_url())
         return self._store

@@ -18,17 +18,18 @@ import click
 from bridge.cli.app import App
 from bridge.errors import BridgeError, redact
 
-#: command area -> "module:attribute"; each module owns one click group or command.
+#: command area -> ("module:attribute", one-line help); each module owns one click group
+#: or command. The help is here so that `bridge --help` imports no area.
 AREAS = {
-    "db": "bridge.cli.db:db",
-    "sandbox": "bridge.cli.sandbox:sandbox",
-    "fixtures": "bridge.cli.fixtures:fixtures",
-    "scenario": "bridge.cli.scenario:scenario",
-    "legacy": "bridge.cli.legacy:legacy",
-    "enhanced": "bridge.cli.enhanced:enhanced",
-    "migrate": "bridge.cli.migrate:migrate",
-    "compare": "bridge.cli.compare:compare",
-    "doctor": "bridge.cli.doctor:doctor",
+    "db": ("bridge.cli.db:db", "The state store's schema version (upgrade, current, check)."),
+    "sandbox": ("bridge.cli.sandbox:sandbox", "The embedded service sandbox: load, serve, reset, faults."),
+    "fixtures": ("bridge.cli.fixtures:fixtures", "Validate scenario fixtures (F1)."),
+    "scenario": ("bridge.cli.scenario:scenario", "Replay a scenario through the legacy or enhanced mode."),
+    "legacy": ("bridge.cli.legacy:legacy", "Operate the legacy integration (L1-L10)."),
+    "enhanced": ("bridge.cli.enhanced:enhanced", "Operate the enhanced integration (E1-E14)."),
+    "migrate": ("bridge.cli.migrate:migrate", "Plan, run, verify and roll back a migration (M1-M6)."),
+    "compare": ("bridge.cli.compare:compare", "Run a scenario through both modes and diff what users see (C1-C2)."),
+    "doctor": ("bridge.cli.doctor:doctor", "Check a live profile: reachability, token, organization, portal."),
 }
 
 
@@ -37,17 +38,20 @@ class LazyGroup(click.Group):
     area never slows down the others."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in AREAS if self._load(name) is not None)
+        return sorted(AREAS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, AREAS[name][1]) for name in sorted(AREAS)])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
 
     @staticmethod
     def _load(name: str) -> click.Command | None:
-        target = AREAS.get(name)
-        if target is None:
+        if name not in AREAS:
             return None
-        module_name, _, attr = target.partition(":")
+        module_name, _, attr = AREAS[name][0].partition(":")
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

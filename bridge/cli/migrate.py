@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -15,12 +15,10 @@ from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.cli.progress import progress_for
 from bridge.errors import CheckFailed
-from bridge.modes import open_integration
-from bridge.replay import replay
-from migrate.plan import plan_migration
-from migrate.rollback import rollback_migration
 from migrate.run import find_migration, run_migration, summarize
-from migrate.verify import VerifyReport, verify_migration
+
+if TYPE_CHECKING:
+    from migrate.verify import VerifyReport
 
 batch_option = click.option("--batch", default=2000, show_default=True, help="Records per transaction.")
 services_option = click.option("--services/--no-services", default=True, show_default=True,
@@ -39,6 +37,8 @@ def migrate() -> None:
 @click.pass_obj
 def plan(app: App, plan_name: str, services: bool) -> None:
     """Dry run: what would be created, changed and left out (and why); writes nothing."""
+    from migrate.plan import plan_migration
+
     result = plan_migration(app.context(), plan=plan_name, services=services)
 
     def human(data: dict[str, Any]) -> None:
@@ -87,6 +87,8 @@ def run(app: App, batch: int, services: bool) -> None:
 @click.pass_obj
 def verify(app: App, batch: int, services: bool) -> None:
     """Check the migrated state against the legacy state (deepdiff); exit 1 on any difference."""
+    from migrate.verify import verify_migration
+
     report = verify_migration(app.context(), batch=max(batch, 1), services=services)
     app.emit(report.to_json(), lambda _: _print_verify(report))
     if not report.ok:
@@ -94,7 +96,7 @@ def verify(app: App, batch: int, services: bool) -> None:
                           f"{sum(not i['ok'] for i in report.invariants.values())} invariant(s) broken")
 
 
-def _print_verify(report: VerifyReport) -> None:
+def _print_verify(report: "VerifyReport") -> None:
     for d in report.differences:
         click.echo(f"difference: {d}")
     for name, inv in report.invariants.items():
@@ -109,6 +111,8 @@ def _print_verify(report: VerifyReport) -> None:
 @click.pass_obj
 def rollback(app: App) -> None:
     """Return to the legacy state: delete what the migration made, restore the legacy connection."""
+    from migrate.rollback import rollback_migration
+
     result = rollback_migration(app.context())
     app.emit(result, lambda d: click.echo(f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
 
@@ -136,6 +140,10 @@ def status(app: App) -> None:
 def demo(cctx: click.Context, fixture: str, home: Path) -> None:
     """The main job in one command: build a legacy state from FIXTURE on the embedded
     sandbox, migrate it, and verify the result (exit 1 if verification fails)."""
+    from bridge.modes import open_integration
+    from bridge.replay import replay
+    from migrate.verify import verify_migration
+
     data = resolve_fixture(fixture)
     parent: App = cctx.obj
     if home.exists():

@@ -11,7 +11,7 @@ import collections
 import datetime as dt
 import logging
 import threading
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -79,6 +79,14 @@ class StaticTokenAuth:
         return "StaticTokenAuth(token=***)"
 
 
+class TokenCache(Protocol):
+    """Somewhere private (a 0600 file) to keep the current access token between processes."""
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, data: dict[str, Any]) -> None: ...
+
+
 class OAuthTokenSource:
     """Access tokens minted from a refresh token, cached until shortly before they expire.
 
@@ -100,6 +108,7 @@ class OAuthTokenSource:
         refresh_margin: float = 60.0,
         mint_limit: int = 10,
         mint_window: float = 600.0,
+        cache: TokenCache | None = None,
     ) -> None:
         self._accounts_url = accounts_url.rstrip("/")
         self._client_id = client_id
@@ -116,6 +125,10 @@ class OAuthTokenSource:
         self._mints: collections.deque[dt.datetime] = collections.deque()
         # Old tokens stay secret after they are replaced: keep the last few for redaction.
         self._minted: collections.deque[str] = collections.deque(maxlen=20)
+        # Separate CLI processes share the token (and the mint count) through the cache, so a
+        # script of twenty commands does not spend twenty mints.
+        self._cache = cache
+        self._load_cache()
 
     # -- AuthProvider ---------------------------------------------------------------------
     def headers(self) -> dict[str, str]:
@@ -199,7 +212,28 @@ class OAuthTokenSource:
         self._token = token
         self._minted.append(token)
         self._expires_at = now + dt.timedelta(seconds=lifetime)
+        self._save_cache()
         return token
+
+    def _load_cache(self) -> None:
+        if self._cache is None:
+            return
+        data = self._cache.load()
+        if not data:
+            return
+        try:
+            self._mints.extend(dt.datetime.fromisoformat(m) for m in data.get("mints", []))
+            if data.get("token") and data.get("expires_at"):
+                self._token = str(data["token"])
+                self._minted.append(self._token)
+                self._expires_at = dt.datetime.fromisoformat(str(data["expires_at"]))
+        except (TypeError, ValueError):
+            self._token, self._expires_at = None, None  # a damaged cache costs one mint
+
+    def _save_cache(self) -> None:
+        if self._cache is not None and self._expires_at is not None:
+            self._cache.save({"token": self._token, "expires_at": self._expires_at.isoformat(),
+                              "mints": [m.isoformat() for m in self._mints]})
 
     def _scrub(self, text: str) -> str:
         return redact(text, self.secrets())

@@ -230,6 +230,7 @@ class Db:
             self._tmpdir = tempfile.mkdtemp(prefix="bridge-sandbox-")
             path = Path(self._tmpdir) / "sandbox.db"
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()

@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import StoreError
-from bridge.store.schema import ensure_schema
 
 DB_ENV = "BRIDGE_DB"
 
@@ -65,6 +64,8 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, *, upgrade: bool = True) -> "Store":
+        from bridge.store.schema import ensure_schema  # alembic loads only when a store opens
+
         engine = make_engine(url or default_url())
         try:
             if upgrade:
