@@ -28,10 +28,9 @@ def seeded_names(scenario: Mapping[str, Any]) -> Names:
     """Names of the records the scenario seeds: what a reference to a deleted record resolves to."""
     names = Names()
     data = scenario["projects"]
-    for kind, field in (("project", "name"), ("task", "name"), ("puser", "name"), ("client", "name")):
-        plural = {"project": "projects", "task": "tasks", "puser": "users", "client": "clients"}[kind]
+    for kind, plural in (("project", "projects"), ("task", "tasks"), ("client", "clients")):
         for rec in data.get(plural, []):
-            names.add(kind, rec["id"], rec[field])
+            names.add(kind, rec["id"], rec["name"])
     return names
 
 

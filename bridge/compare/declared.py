@@ -38,7 +38,7 @@ class Rule:
     only_in: str | None = None
     values: Mapping[str, str] | None = None
 
-    def matches(self, d: "Difference") -> bool:
+    def matches(self, d: Difference) -> bool:
         if self.change is not None and d.change != self.change:
             return False
         if self.only_in is not None and d.only_in != self.only_in:
@@ -57,7 +57,7 @@ class Declared:
     version: int
     rules: tuple[Rule, ...]
 
-    def match(self, d: "Difference") -> str | None:
+    def match(self, d: Difference) -> str | None:
         """The id of the first rule that declares the difference, or None."""
         return next((r.id for r in self.rules if r.matches(d)), None)
 
@@ -65,7 +65,7 @@ class Declared:
         return next(r for r in self.rules if r.id == rule_id)
 
 
-def path_matches(pattern: Sequence[str], path: Sequence["Segment"]) -> bool:
+def path_matches(pattern: Sequence[str], path: Sequence[Segment]) -> bool:
     if not pattern:
         return not path
     head, rest = pattern[0], pattern[1:]

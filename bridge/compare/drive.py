@@ -65,7 +65,7 @@ def view_of(scenario: Mapping[str, Any], run: ModeRun) -> View:
     view: View = {"run": {"failure": run.failure, "steps": _steps(run.result.steps)}}
     try:
         view["books"] = collect_books(run.ctx.books, names)
-        credentials, portal = acting_user(scenario)
+        _, portal = acting_user(scenario)
         projects = [p["id"] for p in scenario["projects"]["projects"] if p["portal_id"] == portal]
         view["projects"] = collect_projects(upstream_client(run.ctx, scenario), projects, names)
     except BridgeError as exc:  # the services refused to show it: that is what the user sees
