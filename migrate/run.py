@@ -69,9 +69,11 @@ def find_migration(ctx: Context) -> tuple[ConnectionRow, MigrationRun | None]:
         if legacy is None:
             raise NotConnected("there is no legacy integration in this store to migrate",
                                hint="connect one with `bridge legacy connect`, or point --db at its store")
-        run = s.execute(select(MigrationRun).where(MigrationRun.source_connection_id == legacy.id)
-                        .order_by(MigrationRun.started_at.desc()).limit(1)).scalar_one_or_none()
-        return legacy, run
+        # At most one run of a source is not rolled back; it is the one that counts.
+        runs = s.execute(select(MigrationRun).where(MigrationRun.source_connection_id == legacy.id)
+                         .order_by(MigrationRun.started_at.desc())).scalars().all()
+        live = [r for r in runs if r.state != "rolled_back"]
+        return legacy, (live or runs or [None])[0]
 
 
 def run_migration(
