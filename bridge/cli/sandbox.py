@@ -1,0 +1,93 @@
+"""`bridge sandbox`: the embedded imitation of both services ($BRIDGE_HOME/sandbox.db)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
+
+
+@click.group()
+def sandbox() -> None:
+    """The embedded sandbox of Books and Projects: its state lives in $BRIDGE_HOME/sandbox.db,
+    so a sequence of commands sees one consistent world."""
+
+
+@sandbox.command("load")
+@fixture_argument
+@click.option("--keep", is_flag=True, help="Add to the current state instead of resetting it first.")
+@click.pass_obj
+def load(app: App, fixture: str, keep: bool) -> None:
+    """Seed the sandbox with FIXTURE's data (both services), after a reset unless --keep."""
+    data = resolve_fixture(fixture)
+    box = app.sandbox()
+    if not keep:
+        box.reset()
+    box.seed(data)
+    counts = {service: {kind: len(items) for kind, items in sorted(data[service].items())
+                        if isinstance(items, list)} for service in ("books", "projects")}
+    app.emit({"scenario": data["name"], "seeded": counts},
+             lambda d: click.echo(f"sandbox seeded with {d['scenario']} ({app.home / 'sandbox.db'})"))
+
+
+# `seed` is the same command under the word the sandbox's own API uses
+sandbox.add_command(load, "seed")
+
+
+@sandbox.command()
+@click.pass_obj
+def reset(app: App) -> None:
+    """Empty the sandbox (both services)."""
+    app.sandbox().reset()
+    app.emit({"reset": True}, lambda _: click.echo("sandbox reset"))
+
+
+@sandbox.command()
+@click.pass_obj
+def state(app: App) -> None:
+    """Print the sandbox's whole state as JSON (deterministic order)."""
+    click.echo(json.dumps(app.sandbox().state(), indent=2, sort_keys=True, default=str))
+
+
+@sandbox.command()
+@click.option("--rate", type=float, default=0.1, show_default=True, help="Share of calls that fail.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["429", "500", "timeout", "delay"]),
+              default=("429", "500"), show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same faults.")
+@click.option("--off", is_flag=True, help="Stop injecting faults.")
+@click.pass_obj
+def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) -> None:
+    """Make the sandbox answer some calls with 429, 500 or delays (deterministic by seed)."""
+    box = app.sandbox()
+    settings: dict[str, Any] = {}
+    if off:
+        box.clear_faults()
+    else:
+        settings = {"rate": rate, "kinds": list(kinds), "seed": seed}
+        box.set_faults(**settings)
+    app.emit({"faults": settings or None}, lambda d: click.echo(f"faults: {d['faults'] or 'off'}"))
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only: nothing else listens.")
+@click.option("--port", default=8765, show_default=True, type=int, help="0 picks a free port.")
+@click.pass_obj
+def serve(app: App, host: str, port: int) -> None:
+    """Serve the sandbox over real HTTP: Books under /books/v3, Projects under /restapi,
+    tokens at /oauth/v2/token, control under /_sandbox. Ctrl-C stops it."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter("the sandbox serves on loopback only", param_hint="--host")
+    handle = app.sandbox().serve(host, port)
+    app.emit({"url": handle.url}, lambda d: click.echo(f"sandbox serving on {d['url']} (Ctrl-C to stop)"))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.stop()
