@@ -63,7 +63,11 @@ def _rows(where: tuple[Segment, ...], diffs: list[Difference], values: dict[str,
 
 def _at(view: Any, path: tuple[Segment, ...]) -> Any:
     for seg in path:
-        if isinstance(view, dict) and seg in view or isinstance(view, list) and isinstance(seg, int) and seg < len(view):
+        if isinstance(view, list) and isinstance(seg, int):
+            if seg >= len(view):
+                return _MISSING
+            view = view[seg]
+        elif isinstance(view, dict) and seg in view:
             view = view[seg]
         else:
             return _MISSING
