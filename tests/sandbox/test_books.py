@@ -64,6 +64,20 @@ def test_unknown_ids_answer_404_with_the_envelope(books: Books) -> None:
         assert answer.json() == {"code": 1002, "message": f"{thing} does not exist."}
 
 
+def test_unknown_paths_and_methods_keep_the_envelope(books: Books) -> None:
+    assert books("GET", "/nothing/here").json()["code"] == 5
+    wrong_method = books("PATCH", "/contacts")
+    assert wrong_method.status_code == 405 and wrong_method.json()["code"] == 37
+
+
+def test_json_string_form_bodies_are_accepted(books: Books) -> None:
+    answer = books.http.post(
+        "/books/v3/contacts", data={"JSONString": '{"contact_name": "Form Co"}'},
+        params={"organization_id": books.org},
+        headers={"Authorization": f"Zoho-oauthtoken {books.token}"})
+    assert answer.status_code == 201 and answer.json()["contact"]["contact_name"] == "Form Co"
+
+
 def test_invalid_payloads_name_the_field(books: Books) -> None:
     answer = books("POST", "/contacts", {"company_name": "No name"})
     assert answer.status_code == 400 and answer.json()["code"] == 15

@@ -16,7 +16,7 @@ from .scenario import ORG, PORTAL, TASK_DESIGN, WEBSITE, small_scenario
 def test_seed_state_and_reset_over_http(http: httpx.Client) -> None:
     assert http.post("/_sandbox/reset").status_code == 200
     state = http.get("/_sandbox/state").json()
-    assert state == {"accounts": {}, "books": {}, "projects": {}}
+    assert state == {"books": {}, "projects": {}}
     seeded = http.post("/_sandbox/seed", json=small_scenario())
     assert seeded.status_code == 200 and seeded.json()["loaded"]["projects"]["timelogs"] == 6
     state = http.get("/_sandbox/state").json()
