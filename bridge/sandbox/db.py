@@ -256,9 +256,9 @@ class Db:
             raise RuntimeError("the sandbox database is closed")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=60.0,
                                    check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA busy_timeout=60000")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk seeds keep indexes in memory
             self._local.conn = conn
