@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 PORTAL, ORG, OWNER, KEY = "7000000001", "6000000001", "8000000001", "bench-zsc-key-0001"
-NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 TARGETS = {"migrate": 90.0, "verify": 30.0, "rss_mib": 1024.0}
 
 
@@ -72,23 +72,23 @@ def generate(url: str, records: int, projects: int) -> int:
         for i in range(start, min(start + batch // 4, invoices)):
             inv, project = str(4600000000000000 + i), str(3000000000 + i % projects)
             deleted = i % 997 == 0  # a few invoices on projects that no longer exist upstream
-            txns.append(dict(connection_id=conn, kind="invoice", books_id=inv, projects_id=None,
-                             project_id="3999999999" if deleted else project, customer_id="7100000001",
-                             currency="USD", total=Decimal("400.00"), status="sent",
-                             origin="books" if i % 2 else "projects", number=f"INV-{i}", created_at=NOW))
-            txns.append(dict(connection_id=conn, kind="expense", books_id=str(4700000000000000 + i),
-                             projects_id=str(4800000000000000 + i), project_id=project, customer_id="7100000001",
-                             currency="USD", total=Decimal("12.34"), status="unbilled", origin="projects",
-                             number="", created_at=NOW))
+            txns.append({"connection_id": conn, "kind": "invoice", "books_id": inv, "projects_id": None,
+                             "project_id": "3999999999" if deleted else project, "customer_id": "7100000001",
+                             "currency": "USD", "total": Decimal("400.00"), "status": "sent",
+                             "origin": "books" if i % 2 else "projects", "number": f"INV-{i}", "created_at": NOW})
+            txns.append({"connection_id": conn, "kind": "expense", "books_id": str(4700000000000000 + i),
+                             "projects_id": str(4800000000000000 + i), "project_id": project, "customer_id": "7100000001",
+                             "currency": "USD", "total": Decimal("12.34"), "status": "unbilled", "origin": "projects",
+                             "number": "", "created_at": NOW})
             for n in range(1, 5):
-                lines.append(dict(connection_id=conn, invoice_id=inv, line_no=n, description=f"Task {n}",
-                                  task_id=str(5000000000000 + i * 4 + n) if n <= 2 else None, expense_id=None,
-                                  quantity=Decimal("2.5"), rate=Decimal("40"), amount=Decimal("100.00")))
+                lines.append({"connection_id": conn, "invoice_id": inv, "line_no": n, "description": f"Task {n}",
+                                  "task_id": str(5000000000000 + i * 4 + n) if n <= 2 else None, "expense_id": None,
+                                  "quantity": Decimal("2.5"), "rate": Decimal(40), "amount": Decimal("100.00")})
             for n in (1, 2):
-                marks.append(dict(connection_id=conn, task_id=str(5000000000000 + i * 4 + n), invoice_id=inv,
-                                  side="books", state="billed", billed_at=NOW))
-            maps.append(dict(connection_id=conn, kind="expense", projects_id=str(4800000000000000 + i),
-                             books_id=str(4700000000000000 + i), fingerprint="", updated_at=NOW))
+                marks.append({"connection_id": conn, "task_id": str(5000000000000 + i * 4 + n), "invoice_id": inv,
+                                  "side": "books", "state": "billed", "billed_at": NOW})
+            maps.append({"connection_id": conn, "kind": "expense", "projects_id": str(4800000000000000 + i),
+                             "books_id": str(4700000000000000 + i), "fingerprint": "", "updated_at": NOW})
         with store.session() as s:
             for model, rows in ((TransactionRow, txns), (InvoiceLineRow, lines), (BilledTask, marks), (IdMap, maps)):
                 s.execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
@@ -118,7 +118,7 @@ def run_phase(name: str, url: str, home: str) -> None:
     result: dict[str, Any]
     if name == "migrate":
         from migrate.run import run_migration
-        summary = run_migration(ctx, batch=5000, services=False)
+        summary = run_migration(ctx, batch=10000, services=False)
         result = {"records": summary.records}
     elif name == "verify":
         from migrate.verify import verify_migration
@@ -138,7 +138,6 @@ def baseline(store: Any) -> dict[str, Any]:
     from deepdiff import DeepDiff
 
     from migrate.kinds import KINDS
-    from migrate.run import find_migration
 
     limit = int(os.environ.get("BENCH_BASELINE_SECONDS", "120"))
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError()))

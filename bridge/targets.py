@@ -37,6 +37,21 @@ def scenario_clock(scenario: dict[str, Any]) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.timezone.utc)
 
 
+class SandboxClock:
+    """The sandbox's own time (a scenario's `today`, kept in its database), so the toolkit
+    judges "in the future" by the same day the imitated services live in."""
+
+    def __init__(self, sandbox: "Sandbox") -> None:
+        self._sandbox = sandbox
+        self._system = SystemClock()
+
+    def now(self) -> dt.datetime:
+        return self._sandbox.now()
+
+    def sleep(self, seconds: float) -> None:
+        self._system.sleep(seconds)
+
+
 def embedded_sandbox(home: Path, clock: Clock | None = None) -> "Sandbox":
     from bridge.sandbox import Sandbox
 
@@ -85,7 +100,7 @@ def sandbox_context(
     """A Context on a sandbox: in-process by default, or at `root` with a real transport."""
     from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
 
-    clock = clock or SystemClock()
+    clock = clock or SandboxClock(sandbox)
     secrets = secrets or MemorySecrets()
     transport = transport if transport is not None else sandbox.transport()
     endpoints = Endpoints.sandbox(root)

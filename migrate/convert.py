@@ -32,11 +32,10 @@ class Converter:
     left_out_invoices: set[str]
 
     def convert(self, kind: Kind, row: Any) -> dict[str, Any] | LeftOut:
-        rule = getattr(self, f"_{kind.name}")
-        verdict: LeftOut | None = rule(row)
+        verdict: LeftOut | None = getattr(self, f"_{kind.name}")(row)
         if verdict is not None:
             return verdict
-        record = dict(row._mapping)
+        record = row._asdict()
         record["connection_id"] = self.target_connection
         record["migration_id"] = self.migration_id
         return record

@@ -23,7 +23,7 @@ from bridge.store.keyset import key_rows
 from bridge.store.tables import ConnectionRow, InvoiceLineRow, MigrationLeftOut, MigrationRun, TransactionRow
 from bridge.verify import DiffStats, Difference, keyed_diff
 from migrate import upstream
-from migrate.expected import actual_records, expected_left_outs, expected_records
+from migrate.expected import actual_records, expected_left_outs, expected_records, left_out_keys
 from migrate.kinds import KINDS
 from migrate.run import find_migration
 
@@ -66,12 +66,14 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) 
     store, src, dst = ctx.store, legacy.id, run.target_connection_id
     up = list(run.upstream_projects or [])
     report.add(_connection_diffs(store, legacy, run))
+    left = left_out_keys(store, src, up)
     for kind in KINDS:
         stats = DiffStats()
-        report.add(keyed_diff(kind.name, expected_records(store, kind, src, up, batch),
-                              actual_records(store, kind, dst, batch), batch=batch, stats=stats))
+        report.add(keyed_diff(kind.name, expected_records(store, kind, src, left.get(kind.name, {}), batch),
+                              actual_records(store, kind, dst, batch), batch=batch, stats=stats,
+                              fields=kind.fields))
         report.stats[kind.name] = stats.__dict__
-    report.add(keyed_diff("left_out", expected_left_outs(store, src, up), _actual_left_outs(store, run.id)))
+    report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     report.invariants = invariants(store, src, dst, run.id)
     if services and run.services_before is not None:
         visible = sorted(set(_projects_of(store, src)) & set(up))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, select, tuple_
+from sqlalchemy import ColumnElement, String, Table, cast, select, tuple_
 from sqlalchemy.engine import Row
 
 from bridge.store import Store
@@ -30,11 +30,19 @@ def key_batches(
     where: Sequence[ColumnElement[bool]],
     batch: int,
     after: tuple[Any, ...] | None = None,
+    text_fields: Sequence[str] | None = None,
 ) -> Iterator[list[Row[Any]]]:
-    """Batches of rows ordered by `key`, starting after the key tuple `after`."""
+    """Batches of rows ordered by `key`, starting after the key tuple `after`.
+
+    With `text_fields`, a row is the key columns then those fields cast to text in SQL:
+    a cheap, canonical form for comparing (no per-value type processing in Python).
+    """
     cols = ordered(table, key, store.dialect)
+    picked: list[Any] = [table]
+    if text_fields is not None:
+        picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
     while True:
-        q = select(table).where(*where).order_by(*cols).limit(batch)
+        q = select(*picked).where(*where).order_by(*cols).limit(batch)
         if after is not None:
             q = q.where(tuple_(*cols) > tuple_(*after))
         with store.engine.connect() as c:
@@ -42,7 +50,8 @@ def key_batches(
         if not rows:
             return
         yield rows
-        after = tuple(getattr(rows[-1], k) for k in key)
+        last = rows[-1]
+        after = tuple(last[:len(key)]) if text_fields is not None else tuple(getattr(last, k) for k in key)
         if len(rows) < batch:
             return
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from legacy_support import Legacy
+from tests.legacy.legacy_support import Legacy
 
 from bridge.modes import open_integration
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from legacy_support import RaceSetup, racer
+from tests.legacy.legacy_support import RaceSetup, racer
 from sqlalchemy import delete, select
 
 from bridge.secrets import FileSecrets, connection_key_name

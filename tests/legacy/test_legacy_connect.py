@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from legacy_support import credentials
+from tests.legacy.legacy_support import credentials
 from sqlalchemy import select
 
 from bridge.domain import Credentials, Role

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from legacy_support import Legacy
+from tests.legacy.legacy_support import Legacy
 
 from bridge.scenario import run_scenario
 

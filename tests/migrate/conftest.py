@@ -61,5 +61,5 @@ def legacy_world(store_url: str, tmp_path: Path) -> Iterator[Callable[[str], Leg
 
 def scope_state(store: Store, connection_id: int) -> dict[str, dict[str, Any]]:
     """Every record of a connection's scope, keyed, as plain values."""
-    return {k.name: {"/".join(map(str, key)): {f: str(v) for f, v in rec.items()}
+    return {k.name: {"/".join(map(str, key)): dict(zip(k.fields, rec))
                      for key, rec in actual_records(store, k, connection_id, 1000)} for k in KINDS}
