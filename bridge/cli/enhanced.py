@@ -106,18 +106,21 @@ def preferences(app: App, modules: str | None, general_timesheets: bool | None, 
 
 @enhanced.command()
 @click.option("--plan", is_flag=True, help="Count the upstream records and the Books writes a sync would make, writing nothing.")
+@click.option("--books-plan", type=click.Choice(["free", "standard", "professional", "premium"]),
+              default="premium", show_default=True, help="With --plan: the Books plan whose limits the call budget assumes.")
 @json_option
 @click.pass_obj
-def sync(app: App, plan: bool) -> None:
+def sync(app: App, plan: bool, books_plan: str) -> None:
     """Sync the modules in order (E4); a second sync with no change writes nothing (E14)."""
     from enhanced.integration import EnhancedIntegration
 
     if plan:
         from enhanced.plan import plan_sync
 
-        data = plan_sync(app.context())
-        app.emit(data, lambda d: _table("sync plan", ["module", "upstream", "new", "mapped"],
-                                        [[m, *v.values()] for m, v in d["modules"].items()]))
+        data = plan_sync(app.context(), plan=books_plan)
+        app.emit(data, lambda d: (_table("sync plan", ["module", "upstream", "new", "mapped"],
+                                         [[m, *v.values()] for m, v in d["modules"].items()]),
+                                  click.echo(f"calls: {d['calls']['summary']}")))
         return
     if is_tty() and not app.json:
         report = _with_progress(lambda cb: EnhancedIntegration(app.context(), cb).sync())
