@@ -274,7 +274,11 @@ class BooksClient:
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _params(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return {**books_params(filters or {}), "organization_id": self.organization_id}
+        params = books_params(filters or {})
+        # no id yet (listing organizations to find it): send none rather than an empty one
+        if self.organization_id:
+            params["organization_id"] = self.organization_id
+        return params
 
     def _list(
         self, path: str, key: str, filters: Mapping[str, Any] | None = None
