@@ -95,9 +95,10 @@ def _only_organization(books_http: ServiceHttp) -> str:
 def sandbox_context(
     sandbox: "Sandbox", store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
     transport: httpx.BaseTransport | None = None, root: str = "http://sandbox", pace: bool = False,
-    organization_id: str | None = None,
+    organization_id: str | None = None, plan: str | None = None,
 ) -> Context:
-    """A Context on a sandbox: in-process by default, or at `root` with a real transport."""
+    """A Context on a sandbox: in-process by default, or at `root` with a real transport.
+    `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`)."""
     from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
 
     clock = clock or SandboxClock(sandbox)
@@ -108,7 +109,7 @@ def sandbox_context(
                             SANDBOX_REFRESH_TOKEN, clock, transport,
                             cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
     return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
-                    books_auth=auth, organization_id=organization_id, plan=None, pace=pace)
+                    books_auth=auth, organization_id=organization_id, plan=plan, pace=pace)
 
 
 def live_context(app: "App") -> Context:
