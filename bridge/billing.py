@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.domain import InvoiceLine, Side
-from bridge.errors import AlreadyInvoiced
+from bridge.errors import AlreadyInvoiced, InputError
 from bridge.store import Store
 from bridge.store.tables import BilledTask
 
@@ -70,6 +70,30 @@ def task_lines(
         qty = (Decimal(minutes[tid]) / HOURS).quantize(Decimal("0.0001"))
         lines.append(InvoiceLine(description=str(t.get("name", tid)), quantity=qty, rate=rate, task_id=tid))
     return lines
+
+
+def refuse_if_all_billed(
+    tasks: Iterable[Mapping[str, Any]], logs: Iterable[Mapping[str, Any]],
+    project_rate: Decimal | None, billed: set[str],
+) -> None:
+    """L8/E9: when the work an invoice would carry is all billed already, the answer is
+    AlreadyInvoiced naming the tasks, not "nothing to invoice"."""
+    would = [line.task_id for line in task_lines(tasks, logs, project_rate, set()) if line.task_id]
+    taken = sorted(t for t in would if t in billed)
+    if taken:
+        raise AlreadyInvoiced(
+            f"already invoiced: task {', task '.join(taken)}; a task invoiced on one side "
+            "can never be invoiced again on either side"
+        )
+
+
+def require_lines(lines: Sequence[InvoiceLine], project_id: str) -> None:
+    """An invoice with no line is refused before anything is written."""
+    if not lines:
+        raise InputError(
+            f"nothing to invoice for project {project_id}: no completed, billable, not yet "
+            "invoiced task with logged time, and no billable expense of that customer",
+        )
 
 
 def expense_lines(

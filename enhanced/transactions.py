@@ -35,7 +35,7 @@ from bridge.domain import (
     TxnKind,
     round_money,
 )
-from bridge.errors import InputError, IntegrationError
+from bridge.errors import InputError
 from bridge.store import repo
 from bridge.store.tables import ConnectionRow, InvoiceLineRow, TransactionRow
 from enhanced.setup import connection_row
@@ -73,14 +73,23 @@ def _client_of(ctx: Context, row: ConnectionRow, customer: str) -> str | None:
         return repo.projects_id_for(s, row.id, "customer", customer)
 
 
+def _books_expenses(ctx: Context, books_pid: str, customer: str) -> list[dict[str, Any]]:
+    """The project's unbilled billable Books expenses, in the shape `billing.expense_lines` reads."""
+    return [{"id": str(e["expense_id"]), "client_id": str(e.get("customer_id") or ""),
+             "amount": e.get("total", e.get("amount")), "description": e.get("description", ""),
+             "billable": e.get("is_billable", True), "invoice_id": e.get("invoice_id")}
+            for e in ctx.books.list_expenses(project_id=books_pid) if e.get("status") == "unbilled"]
+
+
 def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: str,
-                  client_id: str | None) -> list[InvoiceLine]:
+                  customer: str) -> list[InvoiceLine]:
     projects = ctx.projects_of(row)
     unbilled = {str(e["time_entry_id"]) for e in
                 ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
     entry_of = {lid: m.books_id for lid, m in maps.load(ctx.store, row.id, "time_entry").items()
                 if m.books_id in unbilled}
-    logs = [log for log in projects.list_timelogs(project_id) if str(log["id"]) in entry_of]
+    all_logs = list(projects.list_timelogs(project_id))
+    logs = [log for log in all_logs if str(log["id"]) in entry_of]
     entries_by_task: dict[str, list[str]] = defaultdict(list)
     for log in logs:
         task = log.get("task")
@@ -91,57 +100,80 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
         billed = repo.billed_task_ids(s, row.id)
         invoiced_expenses = set(s.execute(select(InvoiceLineRow.expense_id).where(
             InvoiceLineRow.connection_id == row.id, InvoiceLineRow.expense_id.is_not(None))).scalars())
-    lines = billing.task_lines(projects.list_tasks(project_id), logs,
-                               Decimal(str(rate)) if rate not in (None, "") else None, billed)
+    tasks = list(projects.list_tasks(project_id))
+    project_rate = Decimal(str(rate)) if rate not in (None, "") else None
+    lines = billing.task_lines(tasks, logs, project_rate, billed)
+    if not lines:
+        billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed)
     lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,
                          tuple(sorted(entries_by_task.get(ln.task_id or "", ())))) for ln in lines]
-    lines += billing.expense_lines(projects.list_expenses(project_id), client_id,
-                                   {e for e in invoiced_expenses if e})
+    # Expenses recorded in Projects, for that customer only (L5's rule, kept so that moving to
+    # enhanced changes no invoice): those only in Projects, and the Books copies of those this
+    # integration recorded, billed by their Books expense_id so Books marks them invoiced (E9).
+    # An expense recorded natively in Books is left for the user to add in Books.
+    used = {e for e in invoiced_expenses if e}
+    in_projects = list(projects.list_expenses(project_id))
+    twins = {str(e["books_expense_id"]) for e in in_projects if e.get("books_expense_id")}
+    lines += billing.expense_lines([e for e in in_projects if not e.get("books_expense_id")],
+                                   _client_of(ctx, row, customer), used)
+    lines += billing.expense_lines([e for e in _books_expenses(ctx, books_pid, customer) if e["id"] in twins],
+                                   customer, used)
     return lines
 
 
-def _books_line(line: InvoiceLine, books_pid: str) -> dict[str, Any]:
+def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": line.description[:100], "description": line.description,
                            "quantity": str(line.quantity), "rate": str(line.rate), "project_id": books_pid}
     if line.time_entry_ids:
         out["time_entry_ids"] = list(line.time_entry_ids)
+    if line.expense_id in books_expenses:
+        out["expense_id"] = line.expense_id
     return out
 
 
-def _projects_line(line: InvoiceLine) -> dict[str, Any]:
+def _projects_line(line: InvoiceLine, projects_expense: dict[str, str]) -> dict[str, Any]:
+    """A line as the Projects side holds it: an expense by its Projects id, when it has one."""
     out: dict[str, Any] = {"description": line.description, "quantity": str(line.quantity), "rate": str(line.rate)}
     if line.task_id:
         out["task_id"] = line.task_id
     if line.expense_id:
-        out["expense_id"] = line.expense_id
+        # a Books expense by its Projects twin, when it has one; a Projects expense as it is
+        twin = projects_expense.get(line.expense_id, line.expense_id)
+        if twin:
+            out["expense_id"] = twin
     return out
+
+
+def _projects_expense_ids(ctx: Context, row: ConnectionRow) -> dict[str, str]:
+    with ctx.store.session() as s:
+        return {t.books_id: t.projects_id or "" for t in s.execute(select(TransactionRow).where(
+            TransactionRow.connection_id == row.id, TransactionRow.kind == TxnKind.EXPENSE.value)).scalars()}
 
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = _enabled(ctx)
     books_pid = _books_project(ctx, row, project_id)
     customer, currency = _customer(ctx, books_pid, customer_id)
-    client_id = _client_of(ctx, row, customer)
-    lines = invoice_lines(ctx, row, project_id, books_pid, client_id)
-    if not lines:
-        raise IntegrationError(f"nothing to invoice for project {project_id}: no completed billable task "
-                               "with unbilled synced time, and no uninvoiced billable expense")
+    lines = invoice_lines(ctx, row, project_id, books_pid, customer)
+    billing.require_lines(lines, project_id)
+    books_expenses = {str(e["id"]) for e in _books_expenses(ctx, books_pid, customer)}
     task_ids = [ln.task_id for ln in lines if ln.task_id]
     now = ctx.clock.now()
     projects = ctx.projects_of(row)
     with claimed(ctx.store, row.id, task_ids, side, now, new_claim_id("EN")) as claim:
         made = ctx.books.create_invoice({
             "customer_id": customer, "reference_number": claim, "date": now.date().isoformat(),
-            "line_items": [_books_line(ln, books_pid) for ln in lines],
+            "line_items": [_books_line(ln, books_pid, books_expenses) for ln in lines],
         })
         books_id, number = str(made["invoice_id"]), str(made.get("invoice_number") or "")
         total = Money(round_money(sum((ln.amount for ln in lines), Decimal(0))), currency)
         status = str(made.get("status") or "draft")
         projects_id = None
         if side is Side.PROJECTS:
+            expense_ids = _projects_expense_ids(ctx, row)
             pinv = projects.create_invoice(project_id, {
-                "client_id": client_id or "", "currency_code": currency, "books_invoice_id": books_id,
-                "line_items": [_projects_line(ln) for ln in lines],
+                "client_id": _client_of(ctx, row, customer) or "", "currency_code": currency,
+                "books_invoice_id": books_id, "line_items": [_projects_line(ln, expense_ids) for ln in lines],
             })
             projects_id = str(pinv.get("id") or "")
         else:
@@ -174,6 +206,7 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
         "description": description, "reference_number": new_claim_id("EX"),
     })
     books_id = str(made["expense_id"])
+    status = str(made.get("status") or "unbilled")  # Books' own word for it, as both sides show it
     projects_id: str | None = None
     if side is Side.PROJECTS:
         pexp = ctx.projects_of(row).create_expense(project_id, {
@@ -183,8 +216,8 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
         })
         projects_id = str(pexp.get("id") or "")
     else:
-        _link(ctx, row, project_id, "expense", books_id, "", money, "recorded", side, None)
-    txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, "recorded", side)
+        _link(ctx, row, project_id, "expense", books_id, "", money, status, side, None)
+    txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, status, side)
     with ctx.store.session() as s:
         repo.record_transaction(s, row.id, txn, projects_id=projects_id, now=now)
     return Expense(projects_id or books_id, project_id, customer, money, date, description, True, side)

@@ -27,6 +27,7 @@ from bridge.claims import claimed, compensate
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound, ServiceError
 from bridge.store.repo import put_mappings, to_transaction
+from bridge.billing import require_lines
 from bridge.store.tables import TransactionRow
 from legacy import customers, expenses, finance
 from legacy.ledger import claim_of, forget, is_local, load_invoice, local_id, save_invoice
@@ -36,7 +37,6 @@ from legacy.lines import (
     content,
     dec,
     projects_items,
-    require_lines,
     task_ids,
 )
 from legacy.state import enabled

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import expense_lines, task_lines
+from bridge.billing import expense_lines, refuse_if_all_billed, task_lines
 from bridge.domain import InvoiceLine
-from bridge.errors import AlreadyInvoiced, InputError
 from bridge.store.repo import billed_task_ids, record_fingerprint
 from legacy.ledger import invoiced_expense_ids
 
@@ -55,31 +54,12 @@ def billable_lines(
         rate = dec(project.get("rate"))
         lines = task_lines(tasks, logs, rate, billed)
         if not lines:
-            _refuse_if_all_billed(tasks, logs, rate, billed)
+            refuse_if_all_billed(tasks, logs, rate, billed)
     if client_id:
         same_currency = [e for e in projects.list_expenses(pid)
                          if str(e.get("currency_code") or currency) == currency]
         lines += expense_lines(same_currency, client_id, used)
     return lines
-
-
-def _refuse_if_all_billed(tasks: list[Any], logs: list[Any], rate: Decimal | None, billed: set[str]) -> None:
-    """L8: work that would be invoiced but is already is an AlreadyInvoiced, not 'nothing'."""
-    would = [line.task_id for line in task_lines(tasks, logs, rate, set()) if line.task_id]
-    taken = sorted(t for t in would if t in billed)
-    if taken:
-        raise AlreadyInvoiced(
-            f"already invoiced: task {', task '.join(taken)}; a task invoiced on one side "
-            "can never be invoiced again on either side"
-        )
-
-
-def require_lines(lines: Sequence[InvoiceLine], project_id: str) -> None:
-    if not lines:
-        raise InputError(
-            f"nothing to invoice for project {project_id}: no completed, billable, not yet "
-            "invoiced task with logged time, and no billable expense of that customer",
-        )
 
 
 def task_ids(lines: Iterable[InvoiceLine]) -> list[str]:

@@ -16,7 +16,7 @@ import traceback
 import click
 
 from bridge.cli.app import App
-from bridge.errors import BridgeError, redact
+from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
 #: or command. The help is here so that `bridge --help` imports no area.
@@ -114,7 +114,9 @@ class CommandFailed(click.ClickException):
         if self.app is not None and self.app.debug:
             trace = "".join(traceback.format_exception(self.original))
             click.echo(redact(trace, self.secrets), err=True)
-        if self.app is not None and self.app.json:
+        # A failed check has already printed its result (with "ok": false) as the one JSON
+        # document on stdout; anything else that fails prints its error as that document.
+        if self.app is not None and self.app.json and not isinstance(self.original, CheckFailed):
             click.echo(redact(json.dumps(self.payload, default=str), self.secrets))
         click.echo(f"error: {self.message}", err=True)
         if self.hint:
