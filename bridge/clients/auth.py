@@ -157,8 +157,9 @@ class OAuthTokenSource:
             return self._mint(now)
 
     def _mint(self, now: dt.datetime) -> str:
-        while self._mints and self._mints[0] <= now - self._mint_window:
-            self._mints.popleft()
+        # Mints older than the window no longer count; nor do ones "after now", which another
+        # process sharing the cache recorded on a clock ahead of ours.
+        self._mints = collections.deque(m for m in sorted(self._mints) if now - self._mint_window < m <= now)
         if len(self._mints) >= self._mint_limit:
             resume = self._mints[0] + self._mint_window
             raise RateLimited(

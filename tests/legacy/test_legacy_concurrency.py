@@ -23,6 +23,8 @@ from bridge.store.tables import BilledTask, IdMap, InvoiceLineRow, TransactionRo
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
 ROUNDS = 50
+#: PostgreSQL is the production backend: the race runs 200 times there (issue 8)
+ROUNDS_ON_POSTGRESQL = 200
 PROJECT, CUSTOMER, TASK = "1630000000002", "5520000000070002", "1730000000003"
 
 
@@ -73,10 +75,12 @@ def _race(lg: Any, tmp_path: Path, start: Callable[..., Any], barrier: Any, pipe
         for end in ends:
             assert end.recv()[0] == "ready"
         start_at = lg.ctx.clock.now()
-        for n in range(ROUNDS):
+        rounds = ROUNDS_ON_POSTGRESQL if lg.ctx.store.dialect == "postgresql" else ROUNDS
+        for n in range(rounds):
             when = start_at + dt.timedelta(minutes=11 * (n + 1))
-            lg.ctx.clock.set(when)
             _fresh_round(lg)
+            # after the reseed: seeding moves a clock that left the scenario's day back to it
+            lg.ctx.clock.set(when)
             for end in ends:
                 end.send(when)
             _check_round(lg, n, [end.recv() for end in ends])
