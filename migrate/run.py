@@ -22,7 +22,7 @@ from bridge.context import Context
 from bridge.errors import InputError, NotConnected
 from bridge.secrets import connection_key_name
 from bridge.store.bulk import insert_ignore
-from bridge.store.keyset import key_batches
+from bridge.store.keyset import key_batches, raw_table
 from bridge.store.locks import NamedLock
 from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
 from bridge.store.tables import (
@@ -156,8 +156,10 @@ def _carry(
     assert run.target_connection_id is not None
     converter = Converter(run.target_connection_id, run.id, frozenset(run.upstream_projects or ()),
                           {k.split("/", 1)[1] for k in left_invoices if k.startswith("invoice/")})
-    where = [kind.table.c.connection_id == legacy.id]
-    for rows in key_batches(ctx.store, kind.table, kind.key, where, batch, journal.decode_key(entry.last_key)):
+    # rows are copied as the driver holds them: no per-value type processing either way
+    raw = raw_table(kind.table)
+    where = [raw.c.connection_id == legacy.id]
+    for rows in key_batches(ctx.store, raw, kind.key, where, batch, journal.decode_key(entry.last_key)):
         carried: list[dict[str, Any]] = []
         left: list[dict[str, Any]] = []
         with ctx.store.session() as s:
@@ -171,7 +173,7 @@ def _carry(
                 done_records += 1
                 if kill_after and done_records >= kill_after:
                     os.kill(os.getpid(), signal.SIGKILL)
-            insert_ignore(s, kind.table, carried, key=("connection_id", *kind.key))
+            insert_ignore(s, raw, carried, key=("connection_id", *kind.key))
             insert_ignore(s, MigrationLeftOut.__table__, left, key=("migration_id", "kind", "key"))  # type: ignore[arg-type]
             s.execute(update(MigrationJournal).where(
                 MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name,

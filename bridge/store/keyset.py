@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, cast, select, tuple_
+from functools import cache
+
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, select, tuple_
+from sqlalchemy.types import NullType
 from sqlalchemy.engine import Row
 
 from bridge.store import Store
@@ -61,3 +64,15 @@ def key_rows(
 ) -> Iterator[Row[Any]]:
     for rows in key_batches(store, table, key, where, batch):
         yield from rows
+
+
+@cache
+def raw_table(table: Table) -> Table:
+    """The same table with untyped columns: values pass between reads and writes as the
+    driver holds them, with no per-value processing (for copying rows in bulk)."""
+    def plain(col: Column[Any]) -> Any:
+        # strings and integers have no processing; keeping String keeps the "C" ordering
+        return col.type if isinstance(col.type, (String, Integer)) else NullType()
+
+    return Table(table.name, MetaData(),
+                 *(Column(c.name, plain(c), primary_key=c.primary_key) for c in table.columns))

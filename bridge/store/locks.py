@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import socket
+import time
 import uuid
 from types import TracebackType
 from typing import Any
@@ -25,6 +26,7 @@ from bridge.store import Store
 from bridge.store.tables import LockRow
 
 STALE_AFTER = dt.timedelta(minutes=10)
+DEAD_HOLDER_GRACE = 5.0  # seconds
 
 
 def _advisory_key(name: str) -> int:
@@ -52,10 +54,14 @@ class NamedLock:
     def acquire(self) -> "NamedLock":
         if self.store.dialect == "postgresql":
             self._pg_conn = self.store.engine.connect()
-            got = self._pg_conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.name)}
-            ).scalar()
-            self._pg_conn.commit()
+            got = self._try_advisory()
+            if not got and self._holder_gone():
+                # A killed holder's session ends a moment after its socket closes: wait for
+                # PostgreSQL to notice rather than refuse a lock nobody holds.
+                deadline = time.monotonic() + DEAD_HOLDER_GRACE
+                while not got and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    got = self._try_advisory()
             if not got:
                 holder = self._holder()
                 self._pg_conn.close()
@@ -67,6 +73,17 @@ class NamedLock:
             self._release_advisory()
             raise
         return self
+
+    def _try_advisory(self) -> bool:
+        assert self._pg_conn is not None
+        got = bool(self._pg_conn.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.name)}).scalar())
+        self._pg_conn.commit()
+        return got
+
+    def _holder_gone(self) -> bool:
+        row = self._holder()
+        return row is not None and row.holder_host == self.host and not _pid_alive(row.holder_pid)
 
     def _holder(self) -> LockRow | None:
         with self.store.session() as s:
