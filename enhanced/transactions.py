@@ -123,7 +123,7 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
 
 def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": line.description[:100], "description": line.description,
-                           "quantity": str(line.quantity), "rate": str(line.rate), "project_id": books_pid}
+                           "quantity": line.quantity, "rate": line.rate, "project_id": books_pid}
     if line.time_entry_ids:
         out["time_entry_ids"] = list(line.time_entry_ids)
     if line.expense_id in books_expenses:
@@ -201,7 +201,7 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
     money = Money.of(amount, currency)
     now = ctx.clock.now()
     made = ctx.books.create_expense({
-        "date": date.isoformat(), "amount": str(money.amount), "project_id": books_pid,
+        "date": date.isoformat(), "amount": money.amount, "project_id": books_pid,
         "customer_id": customer, "currency_code": currency, "is_billable": True,
         "description": description, "reference_number": new_claim_id("EX"),
     })

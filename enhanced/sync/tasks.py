@@ -3,6 +3,8 @@ project could not be fetched fails naming the project's error; it follows once t
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from functools import partial
 from typing import Any
 
@@ -20,7 +22,7 @@ def task_payload(t: dict[str, Any]) -> dict[str, Any]:
         "is_billable": t.get("billable", True) not in (False, "false", 0),
     }
     if t.get("rate") not in (None, ""):
-        payload["rate"] = str(t["rate"])
+        payload["rate"] = Decimal(str(t["rate"]))  # Books documents a number
     return payload
 
 

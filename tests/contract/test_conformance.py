@@ -46,17 +46,6 @@ DEVIATIONS: tuple[Deviation, ...] = (
         r"required property",
         "expenses.yml and SERVICES.md [doc]: an expense needs account_id and "
         "paid_through_account_id; neither mode sends them (the sandbox does not ask for them)"),
-    Deviation(
-        "POST /expenses", "enhanced", r"at amount: '[0-9.]+' is not of type 'number'",
-        "enhanced/transactions.py sends the amount as a string (str(money.amount))"),
-    Deviation(
-        "POST /invoices", "enhanced",
-        r"at line_items/\d+/(rate|quantity): '[0-9.]+' is not of type 'number'",
-        "enhanced/transactions.py sends line rates and quantities as strings"),
-    Deviation(
-        "POST /projects/{project_id}/tasks", "enhanced",
-        r"at rate: '[0-9.]+' is not of type 'number'",
-        "enhanced sync sends a task's rate as a string"),
 )
 
 
