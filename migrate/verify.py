@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bridge.context import Context
 from bridge.errors import InputError
 from bridge.store import Store
-from bridge.store.keyset import key_rows
+from bridge.store.keyset import key_batches
 from bridge.store.tables import ConnectionRow, InvoiceLineRow, MigrationLeftOut, MigrationRun, TransactionRow
 from bridge.verify import DiffStats, Difference, keyed_diff
 from migrate import upstream
@@ -116,12 +116,16 @@ def _projects_of(store: Store, connection_id: int) -> list[str]:
 
 
 def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
-    """Totals per kind, project, customer and currency, summed in Decimal (never in SQL)."""
+    """Totals per kind, project, customer and currency, summed in Decimal (never in SQL);
+    the columns come as text, so nothing is processed per value on the way."""
     t = TransactionRow.__table__
     acc: dict[str, Decimal] = defaultdict(Decimal)
-    for row in key_rows(store, t, ("kind", "books_id"), [t.c.connection_id == connection_id]):
-        if f"{row.kind}/{row.books_id}" not in skip:
-            acc[f"{row.kind}|{row.project_id}|{row.customer_id or '-'}|{row.currency}"] += Decimal(row.total)
+    fields = ("project_id", "customer_id", "currency", "total")
+    for rows in key_batches(store, t, ("kind", "books_id"), [t.c.connection_id == connection_id], 20000,
+                            text_fields=fields):
+        for kind, books_id, project, customer, currency, total in rows:
+            if f"{kind}/{books_id}" not in skip:
+                acc[f"{kind}|{project}|{customer or '-'}|{currency}"] += Decimal(total)
     return {k: str(v) for k, v in sorted(acc.items())}
 
 
