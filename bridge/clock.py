@@ -15,7 +15,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -26,7 +26,7 @@ class FakeClock:
     """A clock tests move by hand; `sleep` advances it instead of waiting."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self._now = start or dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+        self._now = start or dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
         self.slept: list[float] = []
 
     def now(self) -> dt.datetime:

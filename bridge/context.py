@@ -30,7 +30,7 @@ ProjectsFactory = Callable[[Credentials, "str | None"], "ProjectsClient"]
 @dataclass
 class Context:
     store: Store
-    books: "BooksClient"
+    books: BooksClient
     projects_factory: ProjectsFactory
     clock: Clock
     secrets: SecretBox
@@ -44,10 +44,10 @@ class Context:
             values.extend(source())
         return tuple(v for v in values if v)
 
-    def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> "ProjectsClient":
+    def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> ProjectsClient:
         return self.projects_factory(credentials, portal_id)
 
-    def credentials_of(self, row: "ConnectionRow") -> Credentials:
+    def credentials_of(self, row: ConnectionRow) -> Credentials:
         key = self.secrets.get(connection_key_name(row.mode, row.id))
         if not key:
             raise NotConnected(
@@ -56,9 +56,9 @@ class Context:
             )
         return Credentials(email=row.email, zsc_key=key)
 
-    def projects_of(self, row: "ConnectionRow") -> "ProjectsClient":
+    def projects_of(self, row: ConnectionRow) -> ProjectsClient:
         """The Projects client of a stored connection (its portal, its user's key)."""
         return self.projects_for(self.credentials_of(row), row.portal_id)
 
-    def remember_key(self, row: "ConnectionRow", key: str) -> None:
+    def remember_key(self, row: ConnectionRow, key: str) -> None:
         self.secrets.put(connection_key_name(row.mode, row.id), key)

@@ -19,10 +19,10 @@ class Money:
     currency: str
 
     @staticmethod
-    def of(amount: str | int | Decimal, currency: str) -> "Money":
+    def of(amount: str | int | Decimal, currency: str) -> Money:
         return Money(Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP), currency)
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
             raise ValueError(f"cannot add {other.currency} to {self.currency}")
         return Money(self.amount + other.amount, self.currency)

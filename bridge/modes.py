@@ -31,7 +31,7 @@ def resolve_mode(name: str | None) -> str:
     return mode
 
 
-def open_integration(mode: str | None, ctx: "Context") -> "Integration":
+def open_integration(mode: str | None, ctx: Context) -> Integration:
     module_name, _, cls_name = MODES[resolve_mode(mode)].partition(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
     integration: Integration = cls(ctx)

@@ -12,12 +12,12 @@ import httpx
 from bridge.clients import (
     BooksClient,
     Endpoints,
+    LimiterPool,
     OAuthTokenSource,
     ProjectsClient,
     ServiceHttp,
     StoreUsage,
     ZscKeyAuth,
-    LimiterPool,
 )
 from bridge.clock import Clock, SystemClock
 from bridge.context import Context
@@ -34,14 +34,14 @@ if TYPE_CHECKING:
 def scenario_clock(scenario: dict[str, Any]) -> dt.datetime:
     """The moment a scenario runs at: its `today`, 09:00 UTC."""
     day = dt.date.fromisoformat(scenario.get("today", "2026-01-05"))
-    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.UTC)
 
 
 class SandboxClock:
     """The sandbox's own time (a scenario's `today`, kept in its database), so the toolkit
     judges "in the future" by the same day the imitated services live in."""
 
-    def __init__(self, sandbox: "Sandbox") -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
         self._system = SystemClock()
 
@@ -52,7 +52,7 @@ class SandboxClock:
         self._system.sleep(seconds)
 
 
-def embedded_sandbox(home: Path, clock: Clock | None = None) -> "Sandbox":
+def embedded_sandbox(home: Path, clock: Clock | None = None) -> Sandbox:
     from bridge.sandbox import Sandbox
 
     home.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ def _only_organization(books_http: ServiceHttp) -> str:
 
 
 def sandbox_context(
-    sandbox: "Sandbox", store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
+    sandbox: Sandbox, store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
     transport: httpx.BaseTransport | None = None, root: str = "http://sandbox", pace: bool = False,
     organization_id: str | None = None, plan: str | None = None,
 ) -> Context:
@@ -112,7 +112,7 @@ def sandbox_context(
                     books_auth=auth, organization_id=organization_id, plan=plan, pace=pace)
 
 
-def live_context(app: "App") -> Context:
+def live_context(app: App) -> Context:
     from bridge.profile import load_profile
 
     profile = load_profile(app.profile)
@@ -126,7 +126,7 @@ def live_context(app: "App") -> Context:
                     plan=profile.plan, pace=True)
 
 
-def build_context(app: "App") -> Context:
+def build_context(app: App) -> Context:
     if app.target == "live":
         return live_context(app)
     return sandbox_context(app.sandbox(), app.store(), secrets=FileSecrets(app.home / "secrets.json"))

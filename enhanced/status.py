@@ -59,7 +59,7 @@ def module_statuses(session: Session, connection_id: int) -> tuple[ModuleStatus,
         select(SyncRun.module, func.max(SyncRun.ended_at))
         .where(SyncRun.connection_id == connection_id, SyncRun.status == "synced")
         .group_by(SyncRun.module)
-    ).all())  # type: ignore[arg-type]
+    ).all())
     out = []
     for m in MODULE_ORDER:
         run = runs.get(m.value)

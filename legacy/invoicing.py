@@ -22,12 +22,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import confirm_claims
+from bridge.billing import confirm_claims, require_lines
 from bridge.claims import claimed, compensate
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound, ServiceError
 from bridge.store.repo import put_mappings, to_transaction
-from bridge.billing import require_lines
 from bridge.store.tables import TransactionRow
 from legacy import customers, expenses, finance
 from legacy.ledger import claim_of, forget, is_local, load_invoice, local_id, save_invoice

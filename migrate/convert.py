@@ -35,7 +35,7 @@ class Converter:
         verdict: LeftOut | None = getattr(self, f"_{kind.name}")(row)
         if verdict is not None:
             return verdict
-        record = row._asdict()
+        record: dict[str, Any] = row._asdict()
         record["connection_id"] = self.target_connection
         record["migration_id"] = self.migration_id
         return record

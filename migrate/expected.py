@@ -39,9 +39,9 @@ def left_out_keys(store: Store, source: int, upstream: list[str]) -> dict[str, d
             out["transactions"][(row.kind, row.books_id)] = (
                 "draft_without_customer" if draft else "project_deleted_upstream")
         gone = select(t.books_id).where(_left_out_txn(source, upstream), t.kind == "invoice")
-        for row in c.execute(select(lines.invoice_id, lines.line_no).where(
+        for line in c.execute(select(lines.invoice_id, lines.line_no).where(
                 lines.connection_id == source, lines.invoice_id.in_(gone))):
-            out["invoice_lines"][(row.invoice_id, row.line_no)] = "invoice_left_out"
+            out["invoice_lines"][(line.invoice_id, line.line_no)] = "invoice_left_out"
     return out
 
 

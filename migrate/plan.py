@@ -78,7 +78,7 @@ def _budget(ctx: Context, legacy_id: int, projects: list[str], services: bool) -
         return budget
     t = TransactionRow.__table__.c
     with ctx.store.engine.connect() as c:
-        per_kind = dict(c.execute(select(t.kind, func.count()).where(t.connection_id == legacy_id)
+        per_kind: dict[str, int] = dict(c.execute(select(t.kind, func.count()).where(t.connection_id == legacy_id)
                                   .group_by(t.kind)).all())
         linked = set(c.execute(select(t.project_id).where(t.connection_id == legacy_id).distinct()).scalars())
     linked_projects = len(linked & set(projects))  # deleted projects have no Finance view to read

@@ -42,7 +42,7 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="rolling_back"))
         for model in SCOPED:
             with ctx.store.session() as s:
-                res = s.execute(delete(model).where(model.connection_id == target))  # type: ignore[attr-defined]
+                res = s.execute(delete(model).where(model.connection_id == target))
                 deleted[model.__tablename__] = res.rowcount  # type: ignore[attr-defined]
         now = ctx.clock.now()
         with ctx.store.session() as s:

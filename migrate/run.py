@@ -73,7 +73,8 @@ def find_migration(ctx: Context) -> tuple[ConnectionRow, MigrationRun | None]:
         runs = s.execute(select(MigrationRun).where(MigrationRun.source_connection_id == legacy.id)
                          .order_by(MigrationRun.started_at.desc())).scalars().all()
         live = [r for r in runs if r.state != "rolled_back"]
-        return legacy, (live or runs or [None])[0]
+        chosen = live or list(runs)
+        return legacy, chosen[0] if chosen else None
 
 
 def run_migration(

@@ -24,7 +24,7 @@ def project_ids(ctx: Context, legacy: ConnectionRow) -> list[str]:
 
 def _summary(records: Iterable[dict[str, Any]], key: str, amount: str) -> dict[str, Any]:
     """Count, totals per currency and a hash of what a user sees of these records."""
-    count, totals = 0, defaultdict(Decimal)
+    count, totals = 0, defaultdict[str, Decimal](Decimal)
     digest = hashlib.sha256()
     for r in sorted(records, key=lambda r: str(r[key])):
         count += 1

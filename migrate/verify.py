@@ -14,14 +14,20 @@ from decimal import Decimal
 from typing import Any
 
 from deepdiff import DeepDiff
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from bridge.context import Context
 from bridge.errors import InputError
 from bridge.store import Store
 from bridge.store.keyset import key_batches
-from bridge.store.tables import ConnectionRow, InvoiceLineRow, MigrationLeftOut, MigrationRun, TransactionRow
-from bridge.verify import DiffStats, Difference, keyed_diff
+from bridge.store.tables import (
+    ConnectionRow,
+    InvoiceLineRow,
+    MigrationLeftOut,
+    MigrationRun,
+    TransactionRow,
+)
+from bridge.verify import Difference, DiffStats, keyed_diff
 from migrate import upstream
 from migrate.expected import actual_records, expected_left_outs, expected_records, left_out_keys
 from migrate.kinds import KINDS
@@ -118,12 +124,13 @@ def _projects_of(store: Store, connection_id: int) -> list[str]:
 def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
     """Totals per kind, project, customer and currency, summed in Decimal (never in SQL);
     the columns come as text, so nothing is processed per value on the way."""
-    t = TransactionRow.__table__
+    t: Table = TransactionRow.__table__  # type: ignore[assignment]
     acc: dict[str, Decimal] = defaultdict(Decimal)
     fields = ("project_id", "customer_id", "currency", "total")
     for rows in key_batches(store, t, ("kind", "books_id"), [t.c.connection_id == connection_id], 20000,
                             text_fields=fields):
-        for kind, books_id, project, customer, currency, total in rows:
+        for row in rows:
+            kind, books_id, project, customer, currency, total = tuple(row)
             if f"{kind}/{books_id}" not in skip:
                 acc[f"{kind}|{project}|{customer or '-'}|{currency}"] += Decimal(total)
     return {k: str(v) for k, v in sorted(acc.items())}

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bridge.store import Store, make_engine
+from bridge.store import Store
 from bridge.store.schema import ensure_schema
 
 PG_ENV = "BRIDGE_TEST_DATABASE_URL"

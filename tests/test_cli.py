@@ -80,7 +80,7 @@ def test_db_commands_report_versions(tmp_path: Path) -> None:
 def test_sandbox_serve_answers_real_http_like_the_in_process_transport(tmp_path: Path) -> None:
     env = {**os.environ, "BRIDGE_HOME": str(tmp_path)}
     seeded = subprocess.run([sys.executable, "-m", "bridge.cli.main", "sandbox", "load", "small-agency"],
-                            env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+                            env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert seeded.returncode == 0, seeded.stderr
     server = subprocess.Popen([sys.executable, "-m", "bridge.cli.main", "--json", "sandbox", "serve", "--port", "0"],
                               env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -91,7 +91,12 @@ def test_sandbox_serve_answers_real_http_like_the_in_process_transport(tmp_path:
             lines.append(server.stdout.readline())
         url = json.loads("".join(lines))["url"]
         assert url.startswith("http://127.0.0.1:")
-        from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, Sandbox
+        from bridge.sandbox import (
+            SANDBOX_CLIENT_ID,
+            SANDBOX_CLIENT_SECRET,
+            SANDBOX_REFRESH_TOKEN,
+            Sandbox,
+        )
 
         form = {"grant_type": "refresh_token", "refresh_token": SANDBOX_REFRESH_TOKEN,
                 "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}

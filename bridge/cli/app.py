@@ -19,9 +19,9 @@ from bridge.errors import redact
 
 if TYPE_CHECKING:
     from bridge.context import Context
-    from bridge.store import Store
     from bridge.interface import Integration
     from bridge.sandbox import Sandbox
+    from bridge.store import Store
 
 
 @dataclass
@@ -32,9 +32,9 @@ class App:
     json: bool
     debug: bool
     profile: str | None = None
-    _store: "Store | None" = None
-    _sandbox: "Sandbox | None" = None
-    _context: "Context | None" = None
+    _store: Store | None = None
+    _sandbox: Sandbox | None = None
+    _context: Context | None = None
     scrub: list[str] = field(default_factory=list)
 
     @property
@@ -43,28 +43,28 @@ class App:
 
         return bridge_home()
 
-    def store(self) -> "Store":
+    def store(self) -> Store:
         from bridge.store import Store, default_url
 
         if self._store is None:
             self._store = Store.open(self.db or default_url())
         return self._store
 
-    def sandbox(self) -> "Sandbox":
+    def sandbox(self) -> Sandbox:
         from bridge.targets import embedded_sandbox
 
         if self._sandbox is None:
             self._sandbox = embedded_sandbox(self.home)
         return self._sandbox
 
-    def context(self) -> "Context":
+    def context(self) -> Context:
         from bridge.targets import build_context
 
         if self._context is None:
             self._context = build_context(self)
         return self._context
 
-    def integration(self, mode: str | None = None) -> "Integration":
+    def integration(self, mode: str | None = None) -> Integration:
         from bridge.modes import open_integration
 
         return open_integration(mode or self.mode, self.context())
@@ -75,7 +75,7 @@ class App:
             values.extend(self._context.secret_values())
         return tuple(v for v in values if v)
 
-    def emit(self, data: Any, human: Callable[[Any], None] | None = None) -> None:
+    def emit(self, data: Any, human: Callable[[Any], object] | None = None) -> None:
         """Print a result: JSON with --json (or when no human view), else the human view."""
         if self.json or human is None:
             text = json.dumps(data, indent=2, sort_keys=True, default=str)

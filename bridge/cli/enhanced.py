@@ -118,9 +118,12 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
         from enhanced.plan import plan_sync
 
         data = plan_sync(app.context(), plan=books_plan)
-        app.emit(data, lambda d: (_table("sync plan", ["module", "upstream", "new", "mapped"],
-                                         [[m, *v.values()] for m, v in d["modules"].items()]),
-                                  click.echo(f"calls: {d['calls']['summary']}")))
+        def human(d: dict[str, Any]) -> None:
+            _table("sync plan", ["module", "upstream", "new", "mapped"],
+                   [[m, *v.values()] for m, v in d["modules"].items()])
+            click.echo(f"calls: {d['calls']['summary']}")
+
+        app.emit(data, human)
         return
     if is_tty() and not app.json:
         report = _with_progress(lambda cb: EnhancedIntegration(app.context(), cb).sync())

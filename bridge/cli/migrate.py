@@ -96,7 +96,7 @@ def verify(app: App, batch: int, services: bool) -> None:
                           f"{sum(not i['ok'] for i in report.invariants.values())} invariant(s) broken")
 
 
-def _print_verify(report: "VerifyReport") -> None:
+def _print_verify(report: VerifyReport) -> None:
     for d in report.differences:
         click.echo(f"difference: {d}")
     for name, inv in report.invariants.items():
@@ -160,10 +160,12 @@ def demo(cctx: click.Context, fixture: str, home: Path) -> None:
     with progress_for(app) as advance:
         summary = run_migration(ctx, progress=advance)
     report = verify_migration(ctx)
+    def human(d: dict[str, Any]) -> None:
+        click.echo(f"migrated: {d['migration']['carried']}; left out: {d['migration']['left_out'] or 'nothing'}")
+        _print_verify(report)
+        click.echo(f"inspect it: BRIDGE_HOME={home} bridge migrate status")
+
     app.emit({"scenario": data["name"], "home": str(home), "migration": summary.to_json(),
-              "verification": report.to_json()},
-             lambda d: (click.echo(f"migrated: {d['migration']['carried']}; left out: {d['migration']['left_out'] or 'nothing'}"),
-                        _print_verify(report),
-                        click.echo(f"inspect it: BRIDGE_HOME={home} bridge migrate status")))
+              "verification": report.to_json()}, human)
     if not report.ok:
         raise CheckFailed("verification failed")

@@ -63,7 +63,7 @@ class Store:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, upgrade: bool = True) -> "Store":
+    def open(cls, url: str | None = None, *, upgrade: bool = True) -> Store:
         from bridge.store.schema import ensure_schema  # alembic loads only when a store opens
 
         engine = make_engine(url or default_url())

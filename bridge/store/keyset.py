@@ -7,13 +7,12 @@ the same order Python compares strings in, so two streams can be merged in Pytho
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any
 
-from functools import cache
-
 from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, select, tuple_
-from sqlalchemy.types import NullType
 from sqlalchemy.engine import Row
+from sqlalchemy.types import NullType
 
 from bridge.store import Store
 

@@ -51,7 +51,7 @@ class NamedLock:
         self.host, self.pid = socket.gethostname(), os.getpid()
         self._pg_conn: Connection | None = None
 
-    def acquire(self) -> "NamedLock":
+    def acquire(self) -> NamedLock:
         if self.store.dialect == "postgresql":
             self._pg_conn = self.store.engine.connect()
             got = self._try_advisory()
@@ -100,10 +100,10 @@ class NamedLock:
 
     def _claim_row(self) -> None:
         now = self.clock.now()
-        values: dict[str, Any] = dict(
-            holder_host=self.host, holder_pid=self.pid, token=self.token,
-            acquired_at=now, heartbeat_at=now,
-        )
+        values: dict[str, Any] = {
+            "holder_host": self.host, "holder_pid": self.pid, "token": self.token,
+            "acquired_at": now, "heartbeat_at": now,
+        }
         try:
             with self.store.session() as s:
                 s.add(LockRow(name=self.name, **values))
@@ -151,7 +151,7 @@ class NamedLock:
             self._pg_conn.close()
             self._pg_conn = None
 
-    def __enter__(self) -> "NamedLock":
+    def __enter__(self) -> NamedLock:
         return self.acquire()
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

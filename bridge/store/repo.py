@@ -48,11 +48,14 @@ def latest_connection(session: Session, mode: str) -> ConnectionRow | None:
 
 def live_connection(session: Session, mode: str) -> ConnectionRow:
     row = latest_connection(session, mode)
-    if row is None or row.state not in LIVE_STATES:
-        raise NotConnected(
-            f"no {mode} integration is connected",
-            hint=f"run `bridge {mode} connect` first",
-        )
+    if row is None:
+        raise NotConnected(f"no {mode} integration is connected", hint=f"run `bridge {mode} connect` first")
+    if row.state == "migrated":
+        raise NotConnected(f"the {mode} integration to portal {row.portal_id} was migrated",
+                           hint="operate it with `bridge enhanced ...`; `bridge migrate rollback` undoes the move")
+    if row.state not in LIVE_STATES:
+        raise NotConnected(f"the {mode} integration to portal {row.portal_id} is {row.state}",
+                           hint=f"run `bridge {mode} connect` first")
     return row
 
 

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 from bridge.errors import SchemaVersionError
@@ -60,7 +61,7 @@ def ensure_schema(engine: Engine) -> str:
 def _known(script: ScriptDirectory, rev: str) -> bool:
     try:
         return script.get_revision(rev) is not None
-    except Exception:
+    except CommandError:  # alembic's word for "no such revision"
         return False
 
 

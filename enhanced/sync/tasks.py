@@ -4,7 +4,6 @@ project could not be fetched fails naming the project's error; it follows once t
 from __future__ import annotations
 
 from decimal import Decimal
-
 from functools import partial
 from typing import Any
 

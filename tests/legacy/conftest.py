@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.legacy.legacy_support import Legacy
 
 from bridge.modes import open_integration
+from tests.legacy.legacy_support import Legacy
 
 
 @pytest.fixture

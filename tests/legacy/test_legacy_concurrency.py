@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.legacy.legacy_support import RaceSetup, racer
 from sqlalchemy import delete, select
 
 from bridge.secrets import FileSecrets, connection_key_name
 from bridge.store.repo import latest_connection
 from bridge.store.tables import BilledTask, IdMap, InvoiceLineRow, TransactionRow
+from tests.legacy.legacy_support import RaceSetup, racer
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 

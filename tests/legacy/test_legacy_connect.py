@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.legacy.legacy_support import credentials
 from sqlalchemy import select
 
 from bridge.domain import Credentials, Role
 from bridge.errors import NotConnected, PermissionRefused, PortalMismatch
 from bridge.store.tables import ConnectionRow
+from tests.legacy.legacy_support import credentials
 
 pytestmark = pytest.mark.store
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.legacy.legacy_support import Legacy
 
 from bridge.scenario import run_scenario
+from tests.legacy.legacy_support import Legacy
 
 pytestmark = pytest.mark.store
 

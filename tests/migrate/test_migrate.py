@@ -13,7 +13,7 @@ import pytest
 from deepdiff import DeepDiff
 from sqlalchemy import select, update
 
-from bridge.errors import InputError, LockHeld
+from bridge.errors import InputError, LockHeld, NotConnected
 from bridge.fixtures import list_scenarios
 from bridge.store.locks import NamedLock
 from bridge.store.tables import BilledTask, ConnectionRow, InvoiceLineRow, TransactionRow
@@ -127,7 +127,7 @@ def _run_cli(world: LegacyWorld, *args: str, kill_after: int | None = None) -> s
     if kill_after:
         env[KILL_ENV] = str(kill_after)
     return subprocess.run([sys.executable, "-m", "bridge.cli.main", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def _killed_in_a_fork(world: LegacyWorld, point: int) -> int:
@@ -230,5 +230,5 @@ def test_M6_the_migrated_integration_reenables_only_with_the_legacy_portal(
         enhanced.reenable(other_portals[0])
     conn = enhanced.reenable(summary.portal_id)
     assert conn.state == "connected" and conn.portal_id == summary.portal_id
-    with pytest.raises(Exception):
+    with pytest.raises(NotConnected, match="migrated"):
         open_integration("legacy", world.ctx).create_invoice(world.scenario["projects"]["projects"][0]["id"])

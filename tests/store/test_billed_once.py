@@ -16,7 +16,7 @@ from bridge.store import Store
 from bridge.store.repo import new_connection
 from bridge.store.tables import BilledTask
 
-NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def _conn(store: Store) -> int:
@@ -32,9 +32,8 @@ def test_L8_database_refuses_a_second_billed_mark_written_in_plain_sql(store: St
     at = NOW.replace(tzinfo=None) if store.dialect == "sqlite" else NOW
     with store.engine.begin() as c:
         c.execute(insert, {"c": cid, "inv": "1", "side": "books", "at": at})
-    with pytest.raises(IntegrityError):
-        with store.engine.begin() as c:
-            c.execute(insert, {"c": cid, "inv": "2", "side": "projects", "at": at})
+    with pytest.raises(IntegrityError), store.engine.begin() as c:
+        c.execute(insert, {"c": cid, "inv": "2", "side": "projects", "at": at})
 
 
 def test_L8_claims_are_all_or_nothing_and_name_the_taken_task(store: Store) -> None:
@@ -68,7 +67,7 @@ def test_L8_racing_threads_on_one_task_one_wins(store_url: str) -> None:
         results: list[str] = []
         barrier = threading.Barrier(2)
 
-        def attempt(side: Side) -> None:
+        def attempt(side: Side, task: str, n: int, barrier: threading.Barrier, results: list[str]) -> None:
             mine = Store.open(store_url)
             barrier.wait()
             try:
@@ -79,7 +78,8 @@ def test_L8_racing_threads_on_one_task_one_wins(store_url: str) -> None:
             finally:
                 mine.close()
 
-        threads = [threading.Thread(target=attempt, args=(s,)) for s in (Side.BOOKS, Side.PROJECTS)]
+        threads = [threading.Thread(target=attempt, args=(s, task, n, barrier, results))
+                   for s in (Side.BOOKS, Side.PROJECTS)]
         for t in threads:
             t.start()
         for t in threads:

@@ -63,7 +63,6 @@ def test_M5_a_lock_whose_holder_was_killed_is_taken_over(store_url: str) -> None
 
 
 def test_lock_is_reentrant_for_nobody_in_the_same_process(store: Store) -> None:
-    with NamedLock(store, "migration"):
-        with pytest.raises(LockHeld):
-            NamedLock(store, "migration").acquire()
+    with NamedLock(store, "migration"), pytest.raises(LockHeld):
+        NamedLock(store, "migration").acquire()
     NamedLock(store, "migration").acquire().release()

@@ -13,7 +13,7 @@ from bridge.store import Store
 from bridge.store.repo import new_connection
 from bridge.store.tables import InvoiceLineRow, TransactionRow
 
-NOW = dt.datetime(2026, 3, 1, 23, 59, 59, 123456, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, 23, 59, 59, 123456, tzinfo=dt.UTC)
 
 
 def _conn(store: Store) -> int:
@@ -67,7 +67,6 @@ def test_timestamps_come_back_aware_in_utc(store: Store) -> None:
 
 
 def test_a_naive_timestamp_is_refused(store: Store) -> None:
-    with pytest.raises(Exception, match="timezone-aware"):
-        with store.session() as s:
-            new_connection(s, mode="legacy", organization_id="1", portal_id="2", email="x@y.z",
-                           key="", shared_name="", shared_email="", now=dt.datetime(2026, 1, 1))
+    with pytest.raises(Exception, match="timezone-aware"), store.session() as s:
+        new_connection(s, mode="legacy", organization_id="1", portal_id="2", email="x@y.z",
+                       key="", shared_name="", shared_email="", now=dt.datetime(2026, 1, 1))

@@ -6,10 +6,10 @@ Create Date: 2026-11-27
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import bridge.store.types
+from alembic import op
 
+import bridge.store.types
 
 revision = '0001'
 down_revision = None

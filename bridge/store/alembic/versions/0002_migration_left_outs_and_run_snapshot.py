@@ -6,10 +6,8 @@ Create Date: 2026-11-27
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import bridge.store.types
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'
