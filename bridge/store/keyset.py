@@ -1,7 +1,8 @@
 """Read a table in key order, batch by batch, without OFFSET and without loading it whole.
 
-Ordering is by code point on both backends (SQLite's BINARY collation; "C" on PostgreSQL),
-the same order Python compares strings in, so two streams can be merged in Python.
+Ordering is by code point on both backends (SQLite's BINARY collation; key columns declared
+"C" on PostgreSQL), the same order Python compares strings in, so two streams can be
+merged in Python.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from bridge.store import Store
 
 
 def ordered(table: Table, key: Sequence[str], dialect: str) -> list[ColumnElement[Any]]:
-    cols: list[ColumnElement[Any]] = []
-    for name in key:
-        col = table.c[name]
-        cols.append(col.collate("C") if dialect == "postgresql" and isinstance(col.type, String) else col)
-    return cols
+    """The key columns as they order. Key columns are declared with the "C" collation on
+    PostgreSQL (`tables.key_text`), so plain ORDER BY walks their index in code-point order."""
+    return [table.c[name] for name in key]
 
 
 def key_batches(
@@ -70,7 +69,7 @@ def raw_table(table: Table) -> Table:
     """The same table with untyped columns: values pass between reads and writes as the
     driver holds them, with no per-value processing (for copying rows in bulk)."""
     def plain(col: Column[Any]) -> Any:
-        # strings and integers have no processing; keeping String keeps the "C" ordering
+        # strings and integers need no processing; NullType passes the rest as they are
         return col.type if isinstance(col.type, (String, Integer)) else NullType()
 
     return Table(table.name, MetaData(),

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bridge.store.types import Amount, Measure, UTCDateTime
@@ -37,6 +38,15 @@ NAMING_CONVENTION = {
 }
 
 Id = String(64)
+
+
+def key_text(length: int) -> String:
+    """A string column that batched reads order by: code-point ("C") collation on
+    PostgreSQL, so ORDER BY uses the key's index and matches Python's string order."""
+    return String(length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
+KeyId = key_text(64)
 
 
 class Base(DeclarativeBase):
@@ -81,8 +91,8 @@ class IdMap(Base):
     __tablename__ = "id_map"
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
     #: customer | project | user | task | bug | time_entry | expense | invoice
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    projects_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(key_text(16), primary_key=True)
+    projects_id: Mapped[str] = mapped_column(KeyId, primary_key=True)
     books_id: Mapped[str] = mapped_column(Id)
     #: hash of the upstream record as last written: unchanged hash means no write (E14).
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
@@ -96,8 +106,8 @@ class TransactionRow(Base):
 
     __tablename__ = "transactions"
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    books_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(key_text(16), primary_key=True)
+    books_id: Mapped[str] = mapped_column(KeyId, primary_key=True)
     projects_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     project_id: Mapped[str] = mapped_column(Id)  # the Projects project id
     customer_id: Mapped[str | None] = mapped_column(Id, nullable=True)  # Books contact id
@@ -114,7 +124,7 @@ class TransactionRow(Base):
 class InvoiceLineRow(Base):
     __tablename__ = "invoice_lines"
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(Id, primary_key=True)  # Books invoice id
+    invoice_id: Mapped[str] = mapped_column(KeyId, primary_key=True)  # Books invoice id
     line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     task_id: Mapped[str | None] = mapped_column(Id, nullable=True)
@@ -134,7 +144,7 @@ class BilledTask(Base):
 
     __tablename__ = "billed_tasks"
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
-    task_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    task_id: Mapped[str] = mapped_column(KeyId, primary_key=True)
     invoice_id: Mapped[str] = mapped_column(Id, default="")
     side: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default="billed")  # claimed | billed
