@@ -15,7 +15,7 @@ import socket
 import time
 import uuid
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -151,7 +151,7 @@ class NamedLock:
             self._pg_conn.close()
             self._pg_conn = None
 
-    def __enter__(self) -> NamedLock:
+    def __enter__(self) -> Self:
         return self.acquire()
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -43,7 +43,7 @@ Id = String(64)
 def key_text(length: int) -> String:
     """A string column that batched reads order by: code-point ("C") collation on
     PostgreSQL, so ORDER BY uses the key's index and matches Python's string order."""
-    return String(length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
 
 
 KeyId = key_text(64)
