@@ -51,7 +51,7 @@ class NamedLock:
         self.host, self.pid = socket.gethostname(), os.getpid()
         self._pg_conn: Connection | None = None
 
-    def acquire(self) -> NamedLock:
+    def acquire(self) -> Self:
         if self.store.dialect == "postgresql":
             self._pg_conn = self.store.engine.connect()
             got = self._try_advisory()
