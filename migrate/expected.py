@@ -52,7 +52,7 @@ def expected_left_outs(left: dict[str, dict[tuple[Any, ...], str]]) -> Iterator[
 
 def _records(store: Store, kind: Kind, connection_id: int, batch: int) -> Iterator[Record]:
     n = len(kind.key)
-    for rows in key_batches(store, kind.table, kind.key, [kind.table.c.connection_id == connection_id],
+    for rows in key_batches(store, kind.table, kind.key, {"connection_id": connection_id},
                             batch, text_fields=kind.fields):
         for row in rows:
             yield tuple(row[:n]), tuple(row[n:])

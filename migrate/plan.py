@@ -44,7 +44,7 @@ def plan_migration(ctx: Context, *, batch: int = 5000, plan: str = "premium", se
     converter = Converter(0, "plan", frozenset(projects), set())
     for kind in KINDS:
         created, left = 0, Counter[str]()
-        for rows in key_batches(ctx.store, kind.table, kind.key, [kind.table.c.connection_id == legacy.id], batch):
+        for rows in key_batches(ctx.store, kind.table, kind.key, {"connection_id": legacy.id}, batch):
             for row in rows:
                 verdict = converter.convert(kind, row)
                 if isinstance(verdict, LeftOut):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from bridge.context import Context
 from bridge.errors import InputError, NotConnected
 from bridge.secrets import connection_key_name
-from bridge.store.bulk import insert_ignore
+from bridge.store.bulk import insert_ignore, refresh_statistics
 from bridge.store.keyset import key_batches, raw_table
 from bridge.store.locks import NamedLock
 from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
@@ -92,8 +92,11 @@ def run_migration(
             run = _start(ctx, legacy, services)
         kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
         done_records = 0
+        tables = [kind.table for kind in KINDS]
+        refresh_statistics(ctx.store, tables)  # the legacy rows may have just been bulk-loaded
         for kind in KINDS:
             done_records = _carry(ctx, run, legacy, kind, batch, lock, progress, kill_after, done_records)
+        refresh_statistics(ctx.store, tables)  # verify reads what was just copied
         _finish(ctx, run, legacy)
         summary = summarize(ctx, run, legacy)
         summary.resumed, summary.seconds = resumed, time.monotonic() - started
@@ -159,8 +162,8 @@ def _carry(
                           {k.split("/", 1)[1] for k in left_invoices if k.startswith("invoice/")})
     # rows are copied as the driver holds them: no per-value type processing either way
     raw = raw_table(kind.table)
-    where = [raw.c.connection_id == legacy.id]
-    for rows in key_batches(ctx.store, raw, kind.key, where, batch, journal.decode_key(entry.last_key)):
+    scope = {"connection_id": legacy.id}
+    for rows in key_batches(ctx.store, raw, kind.key, scope, batch, journal.decode_key(entry.last_key)):
         carried: list[dict[str, Any]] = []
         left: list[dict[str, Any]] = []
         with ctx.store.session() as s:

@@ -127,7 +127,7 @@ def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
     t: Table = TransactionRow.__table__  # type: ignore[assignment]
     acc: dict[str, Decimal] = defaultdict(Decimal)
     fields = ("project_id", "customer_id", "currency", "total")
-    for rows in key_batches(store, t, ("kind", "books_id"), [t.c.connection_id == connection_id], 20000,
+    for rows in key_batches(store, t, ("kind", "books_id"), {"connection_id": connection_id}, 20000,
                             text_fields=fields):
         for row in rows:
             kind, books_id, project, customer, currency, total = tuple(row)

@@ -7,7 +7,7 @@ merged in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -28,24 +28,31 @@ def key_batches(
     store: Store,
     table: Table,
     key: Sequence[str],
-    where: Sequence[ColumnElement[bool]],
+    scope: Mapping[str, Any],
     batch: int,
     after: tuple[Any, ...] | None = None,
     text_fields: Sequence[str] | None = None,
 ) -> Iterator[list[Row[Any]]]:
-    """Batches of rows ordered by `key`, starting after the key tuple `after`.
+    """Batches of the rows whose `scope` columns equal its values (a connection), ordered
+    by `key`, starting after the key tuple `after`.
+
+    The scope columns lead both the ORDER BY and the row comparison, so each batch is one
+    range scan of the (scope, key) primary key: a million rows cost a million index steps,
+    not a rescan of the scope for every batch.
 
     With `text_fields`, a row is the key columns then those fields cast to text in SQL:
     a cheap, canonical form for comparing (no per-value type processing in Python).
     """
-    cols = ordered(table, key, store.dialect)
+    scope_cols = [table.c[name] for name in scope]
+    cols = [*scope_cols, *ordered(table, key, store.dialect)]
     picked: list[Any] = [table]
     if text_fields is not None:
         picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
+    where = [col == value for col, value in zip(scope_cols, scope.values())]
     while True:
         q = select(*picked).where(*where).order_by(*cols).limit(batch)
         if after is not None:
-            q = q.where(tuple_(*cols) > tuple_(*after))
+            q = q.where(tuple_(*cols) > tuple_(*scope.values(), *after))
         with store.engine.connect() as c:
             rows = list(c.execute(q))
         if not rows:
@@ -57,10 +64,9 @@ def key_batches(
             return
 
 
-def key_rows(
-    store: Store, table: Table, key: Sequence[str], where: Sequence[ColumnElement[bool]], batch: int = 5000
-) -> Iterator[Row[Any]]:
-    for rows in key_batches(store, table, key, where, batch):
+def key_rows(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any],
+             batch: int = 5000) -> Iterator[Row[Any]]:
+    for rows in key_batches(store, table, key, scope, batch):
         yield from rows
 
 
