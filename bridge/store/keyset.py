@@ -36,15 +36,16 @@ def key_batches(
     """Batches of the rows whose `scope` columns equal its values (a connection), ordered
     by `key`, starting after the key tuple `after`.
 
-    The scope columns lead both the ORDER BY and the row comparison, so each batch is one
-    range scan of the (scope, key) primary key: a million rows cost a million index steps,
-    not a rescan of the scope for every batch.
+    With the scope's equality on the primary key's leading columns and the row comparison on
+    the rest, each batch is one range scan of the (scope, key) primary key on both backends
+    (on PostgreSQL once its statistics are fresh: see `bulk.refresh_statistics`).
 
     With `text_fields`, a row is the key columns then those fields cast to text in SQL:
     a cheap, canonical form for comparing (no per-value type processing in Python).
     """
     scope_cols = [table.c[name] for name in scope]
-    cols = [*scope_cols, *ordered(table, key, store.dialect)]
+    key_cols = ordered(table, key, store.dialect)
+    cols = [*scope_cols, *key_cols]
     picked: list[Any] = [table]
     if text_fields is not None:
         picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
@@ -52,7 +53,7 @@ def key_batches(
     while True:
         q = select(*picked).where(*where).order_by(*cols).limit(batch)
         if after is not None:
-            q = q.where(tuple_(*cols) > tuple_(*scope.values(), *after))
+            q = q.where(tuple_(*key_cols) > tuple_(*after))
         with store.engine.connect() as c:
             rows = list(c.execute(q))
         if not rows:
