@@ -34,8 +34,7 @@ def test_E1_E5_E8_cli_round_with_json(tmp_path: object, monkeypatch: pytest.Monk
     data = load_scenario_file("broken-data")
     owner = next(u for u in data["projects"]["users"] if u.get("zsc_key"))
     seed = runner.invoke(cli, ["sandbox", "seed", "broken-data"])
-    if seed.exit_code != 0:
-        pytest.skip(f"`bridge sandbox seed` not available: {seed.output}")
+    assert seed.exit_code == 0, seed.output
     monkeypatch.setenv("BRIDGE_ZSC_KEY", owner["zsc_key"])
     r = runner.invoke(cli, ["--json", "enhanced", "connect", "--email", owner["email"], "--portal", "64600001"])
     assert r.exit_code == 0, r.output
