@@ -88,6 +88,9 @@ def run_migration(
             summary = summarize(ctx, run, legacy)
             summary.already_done = True
             return summary
+        if run is not None and run.state == "rolling_back":
+            raise InputError(f"migration {run.id} is half rolled back",
+                             hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services)
         kill_after = int(os.environ.get(KILL_ENV, "0") or 0)

@@ -232,3 +232,18 @@ def test_M6_the_migrated_integration_reenables_only_with_the_legacy_portal(
     assert conn.state == "connected" and conn.portal_id == summary.portal_id
     with pytest.raises(NotConnected, match="migrated"):
         open_integration("legacy", world.ctx).create_invoice(world.scenario["projects"]["projects"][0]["id"])
+
+
+def test_M5_a_half_done_rollback_must_be_finished_before_migrating_again(
+    legacy_world: Callable[[str], LegacyWorld],
+) -> None:
+    from bridge.store.tables import MigrationRun
+
+    world = legacy_world("small-agency")
+    first = run_migration(world.ctx)
+    with world.ctx.store.session() as s:  # as a rollback killed after its first step leaves it
+        s.execute(update(MigrationRun).where(MigrationRun.id == first.migration_id).values(state="rolling_back"))
+    with pytest.raises(InputError, match="half rolled back"):
+        run_migration(world.ctx)
+    rollback_migration(world.ctx)
+    assert run_migration(world.ctx).state == "done"
