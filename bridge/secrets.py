@@ -6,9 +6,12 @@ ticket or a shared PostgreSQL never carries the key itself.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -67,15 +70,29 @@ class FileSecrets:
     def get(self, name: str) -> str | None:
         return self._read().get(name)
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Read-modify-write under an exclusive lock, so two processes writing different
+        entries at once do not lose one of them."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
     def put(self, name: str, value: str) -> None:
-        data = self._read()
-        data[name] = value
-        self._write(data)
+        with self._exclusive():
+            data = self._read()
+            data[name] = value
+            self._write(data)
 
     def delete(self, name: str) -> None:
-        data = self._read()
-        if data.pop(name, None) is not None:
-            self._write(data)
+        with self._exclusive():
+            data = self._read()
+            if data.pop(name, None) is not None:
+                self._write(data)
 
     def values(self) -> tuple[str, ...]:
         return tuple(self._read().values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, RetryPolicy, ZscKeyAuth
 from bridge.clock import FakeClock
 from bridge.errors import ServiceError
+from bridge.secrets import FileSecrets
 
 from ._support import ACCOUNTS, ORG, books_http, projects_http, reply
 
@@ -83,3 +85,25 @@ def test_projects_with_a_zsc_key(caplog: pytest.LogCaptureFixture, clock: FakeCl
     assert info.value.code == 6401
     assert leaks(str(info.value)) == [] and "Invalid ZSC key ***" in str(info.value)
     assert leaks(all_logged(caplog)) == [] and leaks(repr(client)) == []
+
+
+def test_two_processes_writing_different_secrets_lose_neither(tmp_path: Path) -> None:
+    """FileSecrets writes under an exclusive lock: concurrent writers of different names
+    all land (without the lock, read-modify-write races drop some)."""
+    import multiprocessing
+
+    path = tmp_path / "secrets.json"
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_write_many, args=(path, f"w{n}")) for n in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    box = FileSecrets(path)
+    assert all(box.get(f"w{n}:{i}") == "v" for n in range(4) for i in range(25))
+
+
+def _write_many(path: Path, prefix: str) -> None:
+    box = FileSecrets(path)
+    for i in range(25):
+        box.put(f"{prefix}:{i}", "v")
