@@ -1,15 +1,15 @@
 """Call budgets: how many API calls a piece of work needs, and how long that takes under
-a plan's documented limits (Books: 100 a minute and a daily cap per plan; Projects: 100
-per 2 minutes). Shared by `migrate plan` and the enhanced sync's plan mode."""
+a plan's documented limits. The limits are the ones the clients pace by
+(`bridge.clients.limits`), so a plan and a run cannot disagree about them. Shared by
+`migrate plan` and the enhanced sync's plan mode."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-DAILY_CAP = {"free": 1000, "standard": 2000, "professional": 5000, "premium": 10000}
-BOOKS_PER_MINUTE = 100
-PROJECTS_PER_TWO_MINUTES = 100
+from bridge.clients.limits import books_limits, projects_limits
+
 PAGE = 200
 
 
@@ -34,10 +34,12 @@ class CallBudget:
         self.detail[f"{service}:{what}"] = self.detail.get(f"{service}:{what}", 0) + calls
 
     def describe(self, plan: str = "premium") -> dict[str, object]:
-        cap = DAILY_CAP[plan]
-        books_minutes = self.books / BOOKS_PER_MINUTE
-        days = math.ceil(self.books / cap) if self.books else 0
-        projects_minutes = 2 * self.projects / PROJECTS_PER_TWO_MINUTES
+        books, projects = books_limits(plan), projects_limits()
+        cap = books.daily or 0
+        per_minute = books.per_window * 60 / books.window_seconds
+        books_minutes = self.books / per_minute
+        days = math.ceil(self.books / cap) if self.books and cap else 0
+        projects_minutes = self.projects * projects.window_seconds / 60 / projects.per_window
         return {
             "plan": plan,
             "books_calls": self.books,
@@ -46,7 +48,8 @@ class CallBudget:
             "books_minutes_at_rate": round(books_minutes, 1),
             "projects_minutes_at_rate": round(projects_minutes, 1),
             "summary": (f"{self.books:,} Books calls: {days} day(s) at {cap:,} a day "
-                        f"({books_minutes:.0f} min at {BOOKS_PER_MINUTE}/min); "
-                        f"{self.projects:,} Projects calls: {projects_minutes:.0f} min at 100 per 2 min"),
+                        f"({books_minutes:.0f} min at {per_minute:.0f}/min); "
+                        f"{self.projects:,} Projects calls: {projects_minutes:.0f} min at "
+                        f"{projects.per_window} per {projects.window_seconds / 60:.0f} min"),
             "detail": dict(sorted(self.detail.items())),
         }

@@ -95,28 +95,27 @@ def pg_databases() -> Iterator[PgDatabases]:
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh store URL at head on each backend (PostgreSQL skipped without the env var)."""
+def _database_url(request: pytest.FixtureRequest, tmp_path: Path, *, at_head: bool) -> Iterator[str]:
+    """A new database on the fixture's backend (PostgreSQL skipped without the env var)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state.db'}"
+        yield f"sqlite:///{tmp_path / ('state.db' if at_head else 'empty.db')}"
         return
     dbs: PgDatabases = request.getfixturevalue("pg_databases")
-    url = dbs.fresh()
+    url = dbs.fresh() if at_head else dbs.empty()
     yield url
     dbs.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store URL at head on each backend."""
+    yield from _database_url(request, tmp_path, at_head=True)
 
 
 @pytest.fixture(params=BACKENDS)
 def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no schema) on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    dbs: PgDatabases = request.getfixturevalue("pg_databases")
-    url = dbs.empty()
-    yield url
-    dbs.drop(url)
+    yield from _database_url(request, tmp_path, at_head=False)
 
 
 @pytest.fixture
