@@ -102,12 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-    from bridge.targets import sandbox_context
-
     from bridge.clock import FakeClock
     from bridge.domain import Credentials
     from bridge.sandbox import Sandbox
     from bridge.store import Store
+    from bridge.targets import sandbox_context
     from enhanced.integration import EnhancedIntegration
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))

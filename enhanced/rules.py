@@ -102,8 +102,12 @@ def log_date(log: Mapping[str, Any]) -> dt.date:
     """A Projects log's date: `log_date` (MM-DD-YYYY, or ISO), else `log_date_long` (epoch ms)."""
     raw = log.get("log_date") or log.get("date")
     if isinstance(raw, str) and raw:
-        if len(raw) == 10 and raw[2] == "-":
-            return dt.datetime.strptime(raw, "%m-%d-%Y").date()
+        if len(raw) == 10 and raw[2] == "-" and raw[5] == "-":
+            month, day, year = raw[:2], raw[3:5], raw[6:]
+            if month.isdigit() and day.isdigit() and year.isdigit():
+                # by hand: strptime costs more than the rest of a log's checks together
+                return dt.date(int(year), int(month), int(day))
+            return dt.datetime.strptime(raw, "%m-%d-%Y").date()  # raises, naming the format
         return dt.date.fromisoformat(raw[:10])
     ms = int(log.get("log_date_long") or 0)
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date()

@@ -42,13 +42,13 @@ from enhanced.setup import connection_row
 from enhanced.sync import maps
 
 
-def _enabled(ctx: Context) -> ConnectionRow:
+def enabled_connection(ctx: Context) -> ConnectionRow:
     row = connection_row(ctx)
     repo.require_enabled(row)
     return row
 
 
-def _books_project(ctx: Context, row: ConnectionRow, project_id: str) -> str:
+def books_project(ctx: Context, row: ConnectionRow, project_id: str) -> str:
     with ctx.store.session() as s:
         books_pid = repo.books_id_for(s, row.id, "project", project_id)
     if books_pid is None:
@@ -59,7 +59,7 @@ def _books_project(ctx: Context, row: ConnectionRow, project_id: str) -> str:
     return books_pid
 
 
-def _customer(ctx: Context, books_pid: str, customer_id: str | None) -> tuple[str, str]:
+def project_customer(ctx: Context, books_pid: str, customer_id: str | None) -> tuple[str, str]:
     """(Books contact id, its currency): the one given, else the project's customer."""
     customer = customer_id or str(ctx.books.get_project(books_pid).get("customer_id") or "")
     if not customer:
@@ -151,9 +151,9 @@ def _projects_expense_ids(ctx: Context, row: ConnectionRow) -> dict[str, str]:
 
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
-    row = _enabled(ctx)
-    books_pid = _books_project(ctx, row, project_id)
-    customer, currency = _customer(ctx, books_pid, customer_id)
+    row = enabled_connection(ctx)
+    books_pid = books_project(ctx, row, project_id)
+    customer, currency = project_customer(ctx, books_pid, customer_id)
     lines = invoice_lines(ctx, row, project_id, books_pid, customer)
     billing.require_lines(lines, project_id)
     books_expenses = {str(e["id"]) for e in _books_expenses(ctx, books_pid, customer)}
@@ -177,7 +177,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
             })
             projects_id = str(pinv.get("id") or "")
         else:
-            _link(ctx, row, project_id, "invoice", books_id, number, total, status, side, None)
+            link_in_finance(ctx, row, project_id, "invoice", books_id, number, total, status, side, None)
         txn = Transaction(TxnKind.INVOICE, books_id, project_id, customer, total, status, side, number)
         with ctx.store.session() as s:
             repo.record_transaction(s, row.id, txn, lines, projects_id=projects_id, now=now)
@@ -185,7 +185,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number)
 
 
-def _link(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str, number: str,
+def link_in_finance(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str, number: str,
           total: Money, status: str, side: Side, projects_id: str | None) -> None:
     ctx.projects_of(row).link_transaction(project_id, {
         "kind": kind, "books_id": books_id, "projects_id": projects_id or "", "number": number,
@@ -195,9 +195,9 @@ def _link(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id
 
 def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date, customer_id: str | None,
                    description: str, side: Side) -> Expense:
-    row = _enabled(ctx)
-    books_pid = _books_project(ctx, row, project_id)
-    customer, currency = _customer(ctx, books_pid, customer_id)
+    row = enabled_connection(ctx)
+    books_pid = books_project(ctx, row, project_id)
+    customer, currency = project_customer(ctx, books_pid, customer_id)
     money = Money.of(amount, currency)
     now = ctx.clock.now()
     made = ctx.books.create_expense({
@@ -216,7 +216,7 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
         })
         projects_id = str(pexp.get("id") or "")
     else:
-        _link(ctx, row, project_id, "expense", books_id, "", money, status, side, None)
+        link_in_finance(ctx, row, project_id, "expense", books_id, "", money, status, side, None)
     txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, status, side)
     with ctx.store.session() as s:
         repo.record_transaction(s, row.id, txn, projects_id=projects_id, now=now)
@@ -226,7 +226,7 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
 def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice:
     """Give an invoice (its Books id) the customer; enhanced invoices already have one, so
     this only changes it when another is asked for."""
-    row = _enabled(ctx)
+    row = enabled_connection(ctx)
     with ctx.store.session() as s:
         txn = s.get(TransactionRow, (row.id, TxnKind.INVOICE.value, invoice_id))
         if txn is None:

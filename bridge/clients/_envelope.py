@@ -24,7 +24,7 @@ class Failure:
     message: str
 
 
-Reader = Callable[[int, Any, str], Failure | None]
+Reader = Callable[[int, Any, bytes], Failure | None]  # status, JSON body, raw body
 
 
 def _int(value: object) -> int | None:
@@ -36,20 +36,22 @@ def _int(value: object) -> int | None:
         return None
 
 
-def _fallback_message(status: int, text: str) -> str:
-    text = " ".join(text.split())
+def _fallback_message(status: int, raw: bytes) -> str:
+    # decoded only here, on a failure with no message: decoding every answer cost more
+    # than reading it
+    text = " ".join(raw.decode("utf-8", "replace").split())
     return text[:200] if text else f"HTTP {status} with no message"
 
 
-def books_failure(status: int, body: Any, text: str) -> Failure | None:
+def books_failure(status: int, body: Any, raw: bytes) -> Failure | None:
     code = _int(body.get("code")) if isinstance(body, dict) else None
     if status < 400 and (code is None or code == 0):
         return None
     message = body.get("message") if isinstance(body, dict) else None
-    return Failure(code, str(message) if message else _fallback_message(status, text))
+    return Failure(code, str(message) if message else _fallback_message(status, raw))
 
 
-def projects_failure(status: int, body: Any, text: str) -> Failure | None:
+def projects_failure(status: int, body: Any, raw: bytes) -> Failure | None:
     error = body.get("error") if isinstance(body, dict) else None
     if status < 400 and error is None:
         return None
@@ -57,11 +59,11 @@ def projects_failure(status: int, body: Any, text: str) -> Failure | None:
         message = error.get("message") or error.get("title") or error.get("details")
         return Failure(
             _int(error.get("code") or error.get("status_code")),
-            str(message) if message else _fallback_message(status, text),
+            str(message) if message else _fallback_message(status, raw),
         )
     if isinstance(error, str) and error:
         return Failure(None, error)
-    return Failure(None, _fallback_message(status, text))
+    return Failure(None, _fallback_message(status, raw))
 
 
 def reader_for(service: str) -> Reader:

@@ -21,14 +21,18 @@ httpx exception escapes. All waiting goes through the injected clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Self
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import httpx
 
+from bridge import __version__
 from bridge.clients._backoff import Backoff, RetryPolicy, next_utc_midnight, parse_retry_after
 from bridge.clients._envelope import (
     BOOKS_DAILY_CAP,
@@ -47,6 +51,7 @@ log = logging.getLogger("bridge.clients.http")
 #: Looks up whether a create landed; returns what the call would have returned, or None.
 Guard = Callable[[], "dict[str, Any] | None"]
 
+_HEADERS = {"Accept": "application/json", "User-Agent": f"bridge/{__version__}"}
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _SECRET_PARAMS = frozenset(
     {
@@ -114,12 +119,9 @@ class ServiceHttp:
         self._recorder = recorder
         self._backoff = Backoff(self.retry)
         self._read_failure = reader_for(service)
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            headers={"Accept": "application/json"},
-        )
+        self._transport = transport or default_transport(self.base_url)
+        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._url = functools.lru_cache(maxsize=512)(self._build_url)
 
     # -- the call ---------------------------------------------------------------------------
     def request(
@@ -224,14 +226,22 @@ class ServiceHttp:
         json: Any,
         data: Mapping[str, Any] | None,
     ) -> _Attempt:
-        headers = self._auth.headers() if self._auth is not None else {}
+        headers = dict(_HEADERS)
+        if self._auth is not None:
+            headers.update(self._auth.headers())
         slot = self.limiter.slot(call) if self.limiter is not None else nullcontext()
         log.debug("%s %s %s", self.service, call, self._loggable(params))
         try:
+            request = httpx.Request(
+                method,
+                self._url(path, _query(params)),
+                headers=headers,
+                json=json,
+                data=data,
+                extensions=self._extensions,
+            )
             with slot:
-                response = self._client.request(
-                    method, path, params=params or None, json=json, data=data, headers=headers
-                )
+                response = self._send(request)
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the service: safe to resend, even a create.
             return _Attempt("safe", message=self._no_answer(exc), error_type=ServiceTimeout)
@@ -256,6 +266,21 @@ class ServiceHttp:
             return _Attempt("fatal", message=f"{type(exc).__name__}: {self._scrub(str(exc))}")
         return self._classify(response)
 
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Straight to the transport: neither service sets cookies or redirects an API call,
+        and the client layer's cookie jar and URL merging cost more than the sandbox's answer."""
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
+
+    def _build_url(self, path: str, query: str) -> httpx.URL:
+        # cached: parsing a URL is the dearest step of building a request, and a sync sends
+        # thousands of calls to the same few (path, query) pairs
+        return httpx.URL(f"{self.base_url}{path}{'?' + query if query else ''}")
+
     def _classify(self, response: httpx.Response) -> _Attempt:
         status = response.status_code
         if status == 204 or not response.content:
@@ -265,7 +290,7 @@ class ServiceHttp:
                 body = response.json()
             except ValueError:
                 body = None
-        failure = self._read_failure(status, body, _text(response))
+        failure = self._read_failure(status, body, response.content)
         if failure is None:
             if isinstance(body, dict):
                 return _Attempt("ok", status=status, body=body)
@@ -408,7 +433,7 @@ class ServiceHttp:
 
     # -- lifetime ---------------------------------------------------------------------------
     def close(self) -> None:
-        self._client.close()
+        self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -420,11 +445,22 @@ class ServiceHttp:
         return f"ServiceHttp({self.service!r}, {self.base_url!r}, auth={self._auth!r})"
 
 
-def _text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except (UnicodeDecodeError, LookupError):
-        return ""
+def default_transport(base_url: str) -> httpx.BaseTransport:
+    """A pooled HTTP transport honouring the environment's proxy and CA settings, as an
+    httpx client would (HTTPS_PROXY / NO_PROXY, SSL_CERT_FILE)."""
+    return httpx.HTTPTransport(trust_env=True, proxy=env_proxy(base_url))
+
+
+def env_proxy(base_url: str) -> str | None:
+    """The proxy the environment names for this URL's scheme, unless NO_PROXY exempts its host."""
+    parts = urlsplit(base_url)
+    if not parts.hostname or proxy_bypass(parts.hostname):
+        return None
+    return getproxies().get(parts.scheme)
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    return str(httpx.QueryParams(params)) if params else ""
 
 
 def _truthy(value: Any) -> bool:

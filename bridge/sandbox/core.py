@@ -36,7 +36,7 @@ class Sandbox:
         return self.db.path
 
     # -- hosting ---------------------------------------------------------------------------
-    def transport(self) -> httpx.WSGITransport:
+    def transport(self) -> httpx.BaseTransport:
         return SandboxTransport(app=self.app)
 
     def client(self, **kwargs: Any) -> httpx.Client:

@@ -22,6 +22,15 @@ class People:
         self.users = maps.load(st.ctx.store, st.cid, "user")
         self.members = maps.load(st.ctx.store, st.cid, "project_user")
         self._books: dict[str, dict[str, Any]] | None = None
+        # fingerprints asked for once per log: memoized, a re-sync hashes each pair once
+        self._fps: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def _fingerprint(self, **fields: str) -> str:
+        key = tuple(fields.items())
+        fp = self._fps.get(key)
+        if fp is None:
+            fp = self._fps[key] = record_fingerprint(fields)
+        return fp
 
     def books_by_email(self) -> dict[str, dict[str, Any]]:
         if self._books is None:
@@ -31,7 +40,7 @@ class People:
     def existing(self, user: dict[str, Any]) -> str | None:
         """The Books user for a Projects user, mapping it on first sight; None: not in Books."""
         uid = str(user["id"])
-        fp = record_fingerprint({"email": str(user.get("email", "")).lower()})
+        fp = self._fingerprint(email=str(user.get("email", "")).lower())
         current = self.users.get(uid)
         if current is not None and current.fingerprint == fp:
             return current.books_id
@@ -51,7 +60,7 @@ class People:
         books_id = str(made["user_id"])
         self.st.books.mark_user_inactive(books_id)
         self.books_by_email()[email] = made
-        self._remember(str(user["id"]), books_id, record_fingerprint({"email": email}))
+        self._remember(str(user["id"]), books_id, self._fingerprint(email=email))
         return books_id, True
 
     def _remember(self, uid: str, books_id: str, fp: str) -> None:
@@ -61,7 +70,7 @@ class People:
     def member(self, project_id: str, books_project_id: str, user_id: str, books_user_id: str) -> bool:
         """Make the user a member of the Books project; True if that took a write."""
         key = f"{project_id}:{user_id}"
-        fp = record_fingerprint({"project": books_project_id, "user": books_user_id})
+        fp = self._fingerprint(project=books_project_id, user=books_user_id)
         current = self.members.get(key)
         if current is not None and current.fingerprint == fp:
             return False

@@ -248,3 +248,16 @@ def test_base_url_path_is_kept(clock: FakeClock) -> None:
     )
     http.request("GET", "/invoices", params={"organization_id": "5", "skip": None})
     assert str(seen[0].url) == "https://x.test/books/v3/invoices?organization_id=5"
+
+
+def test_live_transport_takes_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.clients._http import env_proxy
+
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("https://www.zohoapis.com/books/v3") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert env_proxy("https://www.zohoapis.com/books/v3") == "http://proxy.example:3128"
+    assert env_proxy("http://127.0.0.1:8080") is None  # HTTPS_PROXY is for https only
+    monkeypatch.setenv("NO_PROXY", "zohoapis.com")
+    assert env_proxy("https://www.zohoapis.com/books/v3") is None
