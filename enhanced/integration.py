@@ -20,7 +20,7 @@ from bridge.domain import (
     Transaction,
 )
 from bridge.store import repo
-from enhanced import errors, history, preferences, setup, status, transactions
+from enhanced import bills, errors, estimates, history, preferences, setup, status, transactions
 from enhanced.sync.engine import run_sync
 from enhanced.sync.state import Progress
 
@@ -100,6 +100,18 @@ class EnhancedIntegration:
         description: str = "", side: Side = Side.PROJECTS,
     ) -> Expense:
         return transactions.record_expense(self.ctx, project_id, amount, date, customer_id, description, side)
+
+    def create_estimate(self, project_id: str, customer_id: str | None = None,
+                        side: Side = Side.BOOKS) -> Transaction:
+        """Quote what an invoice would bill now; it bills nothing (enhanced only)."""
+        return estimates.create_estimate(self.ctx, project_id, customer_id, side)
+
+    def record_bill(self, project_id: str, vendor_id: str, amount: Decimal, date: dt.date,
+                    description: str = "", side: Side = Side.BOOKS, *, bill_number: str | None = None,
+                    billable: bool = True) -> Transaction:
+        """A vendor's bill for the project's cost (enhanced only)."""
+        return bills.record_bill(self.ctx, project_id, vendor_id, amount, date, description, side,
+                                 bill_number=bill_number, billable=billable)
 
     def transactions(self, project_id: str) -> list[Transaction]:
         return transactions.transactions(self.ctx, project_id)

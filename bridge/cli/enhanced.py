@@ -218,6 +218,16 @@ def _side(value: str) -> Side:
     return Side(value)
 
 
+def _amount_and_date(amount: str, date_: str) -> tuple[Decimal, dt.date]:
+    try:
+        value, when = Decimal(amount), dt.date.fromisoformat(date_)
+    except (InvalidOperation, ValueError):
+        raise InputError("--amount must be a number and --date YYYY-MM-DD") from None
+    if not value.is_finite():
+        raise InputError("--amount must be a number and --date YYYY-MM-DD")
+    return value, when
+
+
 @enhanced.group()
 def invoice() -> None:
     """Invoices for synced projects (E9)."""
@@ -256,13 +266,64 @@ def expense() -> None:
 def expense_record(app: App, project_id: str, amount: str, date_: str, customer_id: str | None,
                    description: str, side: str) -> None:
     """Record an expense on one side; it shows on the other at once."""
-    try:
-        value, when = Decimal(amount), dt.date.fromisoformat(date_)
-    except (InvalidOperation, ValueError):
-        raise InputError("--amount must be a number and --date YYYY-MM-DD") from None
+    value, when = _amount_and_date(amount, date_)
     exp = _integration(app).record_expense(project_id, value, when, customer_id, description, _side(side))
     app.emit({"expense_id": exp.expense_id, "amount": str(exp.amount), "side": exp.side.value},
              lambda d: click.echo(f"expense {d['expense_id']}: {d['amount']}"))
+
+
+def _transaction(t: Any) -> dict[str, Any]:
+    return {"kind": t.kind.value, "id": t.transaction_id, "number": t.number, "project_id": t.project_id,
+            "customer_id": t.customer_id, "total": str(t.total.amount), "currency": t.total.currency,
+            "status": t.status, "origin": t.origin.value}
+
+
+def _say(d: dict[str, Any]) -> None:
+    click.echo(f"{d['kind']} {d['id']} {d['number']}: {d['total']} {d['currency']} ({d['status']}), "
+               f"in project {d['project_id']}'s Finance tab")
+
+
+@enhanced.group()
+def estimate() -> None:
+    """Estimates for synced projects (E9)."""
+
+
+@estimate.command("create")
+@click.option("--project", "project_id", required=True)
+@click.option("--customer", "customer_id", help="Books contact id (default: the project's customer).")
+@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
+@json_option
+@click.pass_obj
+def estimate_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:
+    """Quote what an invoice would bill now, on one side; it shows on the other at once.
+    An estimate bills nothing: the quoted tasks and time stay invoiceable."""
+    app.emit(_transaction(_integration(app).create_estimate(project_id, customer_id, _side(side))), _say)
+
+
+@enhanced.group()
+def bill() -> None:
+    """Vendor bills for synced projects (E9)."""
+
+
+@bill.command("record")
+@click.option("--project", "project_id", required=True)
+@click.option("--vendor", "vendor_id", required=True, help="Books id of a vendor contact.")
+@click.option("--amount", required=True, help="In the vendor's currency.")
+@click.option("--date", "date_", required=True, help="YYYY-MM-DD")
+@click.option("--description", default="")
+@click.option("--bill-number", help="The vendor's bill number (default: a generated reference).")
+@click.option("--billable/--not-billable", default=True, show_default=True,
+              help="Whether the cost can be billed on to the project's customer.")
+@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
+@json_option
+@click.pass_obj
+def bill_record(app: App, project_id: str, vendor_id: str, amount: str, date_: str, description: str,
+                bill_number: str | None, billable: bool, side: str) -> None:
+    """Record a vendor's bill for a project's cost on one side; it shows on the other at once."""
+    value, when = _amount_and_date(amount, date_)
+    txn = _integration(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
+                                        bill_number=bill_number, billable=billable)
+    app.emit(_transaction(txn), _say)
 
 
 @enhanced.command()

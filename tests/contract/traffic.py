@@ -8,10 +8,12 @@ payloads shaped like the vendor's documented ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,10 @@ def capture(folder: Path, scenarios: Iterable[str] = REPLAYED) -> Traffic:
                 replay(scenario, open_integration(mode, ctx), ctx)
                 recorded.extend(recorder.exchanges)
     scenario = load_scenario(SCENARIOS / f"{REPLAYED[0]}.json")
+    with _world(folder / "enhanced-extras", scenario) as (_, recorder, ctx):
+        recorder.source = f"enhanced:{REPLAYED[0]}:estimate+bill"
+        drive_enhanced_extras(ctx, scenario)
+        recorded.extend(recorder.exchanges)
     with _world(folder / "client", scenario) as (_, recorder, ctx):
         recorder.source = "client"
         drive_client(ctx.books, scenario)
@@ -111,6 +117,19 @@ def _world(folder: Path, scenario: dict[str, Any]) -> Iterator[tuple[Sandbox, Re
         store = Store.open(f"sqlite:///{folder / 'state.db'}")
         stack.callback(store.close)
         yield sandbox, recorder, sandbox_context(sandbox, store, clock=clock, transport=recorder)
+
+
+def drive_enhanced_extras(ctx: Any, scenario: dict[str, Any]) -> None:
+    """What enhanced/ sends that no scenario reaches (estimates and bills are enhanced only):
+    connect and sync as the scenario does, then one estimate and one bill on a project."""
+    integration = open_integration("enhanced", ctx)
+    replay({**scenario, "operations": scenario["operations"][:2]}, integration, ctx)  # connect, sync
+    done = {t["id"] for t in scenario["projects"]["tasks"] if t.get("completed")}
+    project = next(log["project_id"] for log in scenario["projects"]["timelogs"] if log.get("task_id") in done)
+    integration.create_estimate(project)
+    vendor = next(c for c in scenario["books"]["contacts"] if c.get("contact_type") == "vendor")
+    integration.record_bill(project, str(vendor["contact_id"]), Decimal("80.00"),
+                            dt.date.fromisoformat(scenario.get("today", "2026-01-05")), "Prints")
 
 
 def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:

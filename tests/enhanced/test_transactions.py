@@ -110,3 +110,86 @@ def _books_pid(world: Any, pid: str) -> str:
         got = repo.books_id_for(s, row.id, "project", pid)
     assert got
     return got
+
+
+def _unbilled_entries(world: Any, books_pid: str) -> set[str]:
+    return {str(e["time_entry_id"]) for e in
+            world.ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
+
+
+@pytest.mark.parametrize("side", [Side.BOOKS, Side.PROJECTS])
+def test_E9_estimate_quotes_the_work_shows_on_both_sides_and_bills_nothing(make_world: Any, side: Side) -> None:
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    pid = _billable_project(world)
+    books_pid = _books_pid(world, pid)
+    unbilled = _unbilled_entries(world, books_pid)
+    est = integ.create_estimate(pid, side=side)
+    assert est.kind is TxnKind.ESTIMATE and est.origin is side and est.total.amount > 0
+    books_est = world.ctx.books.get_estimate(est.transaction_id)
+    assert books_est["project_id"] == books_pid and books_est["customer_id"] == est.customer_id
+    assert Decimal(str(books_est["total"])) == est.total.amount
+    finance = world.ctx.projects_of(_row(world)).finance(pid)
+    shown = [t for t in finance if t.get("kind") == "estimate"]
+    assert [(str(t["books_id"]), t["origin"]) for t in shown] == [(est.transaction_id, side.value)]
+    assert [(t.kind, t.transaction_id) for t in integ.transactions(pid)] == [(TxnKind.ESTIMATE, est.transaction_id)]
+    # an estimate bills nothing: the time stays unbilled and the invoice quotes the same total
+    assert _unbilled_entries(world, books_pid) == unbilled
+    inv = integ.create_invoice(pid, side=Side.BOOKS)
+    assert inv.total == est.total
+
+
+def test_E9_estimate_with_nothing_to_quote_writes_nothing(make_world: Any) -> None:
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    pid = _billable_project(world)
+    integ.create_invoice(pid)
+    before = list(world.ctx.books.list_estimates())
+    with pytest.raises(BridgeError):
+        integ.create_estimate(pid)
+    assert list(world.ctx.books.list_estimates()) == before
+
+
+def _vendor(world: Any, currency: str = "") -> str:
+    payload: dict[str, Any] = {"contact_name": "Print Shop Ltd", "contact_type": "vendor"}
+    if currency:
+        payload["currency_code"] = currency
+    return str(world.ctx.books.create_contact(payload)["contact_id"])
+
+
+@pytest.mark.parametrize("side", [Side.BOOKS, Side.PROJECTS])
+def test_E9_bill_carries_the_project_and_shows_on_both_sides(make_world: Any, side: Side) -> None:
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    pid = _billable_project(world)
+    books_pid = _books_pid(world, pid)
+    vendor = _vendor(world)
+    bill = integ.record_bill(pid, vendor, Decimal("120.40"), dt.date(2026, 2, 3), "Posters", side,
+                             bill_number="PS-881")
+    assert bill.kind is TxnKind.BILL and bill.origin is side and bill.number == "PS-881"
+    books_bill = world.ctx.books.get_bill(bill.transaction_id)
+    assert books_bill["vendor_id"] == vendor and Decimal(str(books_bill["total"])) == Decimal("120.40")
+    [line] = books_bill["line_items"]
+    customer = world.ctx.books.get_project(books_pid)["customer_id"]
+    assert line["project_id"] == books_pid and line["customer_id"] == customer and line["is_billable"] is True
+    finance = world.ctx.projects_of(_row(world)).finance(pid)
+    assert [(str(t["books_id"]), t["origin"], t["total"]) for t in finance if t.get("kind") == "bill"] == [
+        (bill.transaction_id, side.value, "120.40")]
+    assert [(t.kind, t.transaction_id) for t in integ.transactions(pid)] == [(TxnKind.BILL, bill.transaction_id)]
+
+
+def test_E9_bill_from_a_customer_or_with_no_amount_is_refused_before_any_write(make_world: Any) -> None:
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    pid = _billable_project(world)
+    customer = world.ctx.books.get_project(_books_pid(world, pid))["customer_id"]
+    with pytest.raises(InputError, match="not a vendor"):
+        integ.record_bill(pid, customer, Decimal(10), dt.date(2026, 2, 3))
+    with pytest.raises(InputError, match="positive"):
+        integ.record_bill(pid, _vendor(world), Decimal(0), dt.date(2026, 2, 3))
+    assert list(world.ctx.books.list_bills()) == []
+    assert integ.transactions(pid) == []
