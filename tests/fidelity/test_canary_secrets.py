@@ -56,6 +56,7 @@ def _steps(live: Live) -> list[tuple[list[str], dict[str, str]]]:
     sc = live.scenario
     p = sc["projects"]["projects"][0]["id"]
     customer = sc["books"]["contacts"][0]["contact_id"]
+    vendor = next(c["contact_id"] for c in sc["books"]["contacts"] if c.get("contact_type") == "vendor")
     email, portal = live.owner["email"], live.profile.portal_id
     key, bad = {"BRIDGE_ZSC_KEY": ZSC, "BRIDGE_EMAIL": email}, {"BRIDGE_ZSC_KEY": "WRONG-KEY"}
     home = str(live.tmp / "demo")
@@ -100,9 +101,14 @@ def _steps(live: Live) -> list[tuple[list[str], dict[str, str]]]:
         (["enhanced", "invoice", "create", "--project", "999", "--side", "projects"], none),
         (["enhanced", "expense", "record", "--project", p, "--amount", "7", "--date", "2026-01-02"], none),
         (["enhanced", "expense", "record", "--project", "999", "--amount", "7", "--date", "2026-01-02"], none),
+        (["enhanced", "estimate", "create", "--project", p], none),
+        (["enhanced", "estimate", "create", "--project", "999", "--side", "projects"], none),
+        (["enhanced", "bill", "record", "--project", p, "--vendor", vendor, "--amount", "9", "--date", "2026-01-02"], none),
+        (["enhanced", "bill", "record", "--project", p, "--vendor", customer, "--amount", "9", "--date", "2026-01-02"], none),
         (["enhanced", "transactions", "--project", p], none), (["enhanced", "transactions", "--project", "999"], none),
         ("FAULTS", none),
         (["enhanced", "sync"], none), (["enhanced", "invoice", "create", "--project", p], none),
+        (["enhanced", "bill", "record", "--project", p, "--vendor", vendor, "--amount", "9", "--date", "2026-01-02"], none),
         (["--mode", "legacy", "legacy", "status"], none), (["doctor"], key),
         ("NO FAULTS", none),
         (["enhanced", "disable"], none),
