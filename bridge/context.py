@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bridge.clock import Clock
-from bridge.domain import Credentials
-from bridge.errors import NotConnected
+from bridge.domain import Credentials, ExpenseAccounts
+from bridge.errors import ConfigError, NotConnected
 from bridge.secrets import SecretBox, connection_key_name
 from bridge.store import Store
 
@@ -37,12 +37,26 @@ class Context:
     #: secret values (tokens, keys) to scrub from any output; read each time, since tokens
     #: are minted as the run goes
     scrub: list[Callable[[], tuple[str, ...]]] = field(default_factory=list)
+    #: the Books organization's accounts for expenses (a live profile names them)
+    expense_accounts: ExpenseAccounts | None = None
 
     def secret_values(self) -> tuple[str, ...]:
         values = list(self.secrets.values())
         for source in self.scrub:
             values.extend(source())
         return tuple(v for v in values if v)
+
+    def expense_account_fields(self) -> dict[str, str]:
+        """`account_id` and `paid_through_account_id` for a Books expense, or a ConfigError
+        before anything is written."""
+        if self.expense_accounts is None:
+            raise ConfigError(
+                "Books needs an expense account and a paid-through account on every expense, "
+                "and none are set",
+                hint="set expense_account_id and paid_through_account_id in the profile "
+                "(or BRIDGE_LIVE_EXPENSE_ACCOUNT_ID / BRIDGE_LIVE_PAID_THROUGH_ACCOUNT_ID)",
+            )
+        return self.expense_accounts.fields()
 
     def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> ProjectsClient:
         return self.projects_factory(credentials, portal_id)

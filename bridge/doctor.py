@@ -22,7 +22,9 @@ from bridge.errors import BridgeError, redact
 from bridge.profile import Profile, profile_path
 from bridge.secrets import SecretBox, SecretTokenCache
 
-REQUIRED = ("client_id", "client_secret", "refresh_token", "organization_id", "portal_id")
+# the expense accounts too: Books refuses an expense without them, and both modes record expenses
+REQUIRED = ("client_id", "client_secret", "refresh_token", "organization_id", "portal_id",
+            "expense_account_id", "paid_through_account_id")
 KEY_ENV, EMAIL_ENV = "BRIDGE_ZSC_KEY", "BRIDGE_EMAIL"
 OK, FAIL, SKIP = "ok", "fail", "skipped"
 

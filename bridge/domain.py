@@ -206,6 +206,17 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class ExpenseAccounts:
+    """The Books accounts every expense is booked to and paid from (Books requires both)."""
+
+    account_id: str
+    paid_through_account_id: str
+
+    def fields(self) -> dict[str, str]:
+        return {"account_id": self.account_id, "paid_through_account_id": self.paid_through_account_id}
+
+
+@dataclass(frozen=True)
 class Credentials:
     """Email + ZSC key of the Projects account. The key never appears in repr."""
 

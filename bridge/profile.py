@@ -3,7 +3,9 @@
 A profile is a JSON file `<config dir>/profiles/<name>.json` (config dir: $BRIDGE_CONFIG_DIR,
 else ~/.config/bridge), written with mode 0600. Environment variables override any field:
 BRIDGE_LIVE_<FIELD> (for example BRIDGE_LIVE_REFRESH_TOKEN). `base_url` points all three
-services at one root (a served sandbox standing in for the real hosts).
+services at one root (a served sandbox standing in for the real hosts). `expense_account_id`
+and `paid_through_account_id` are the Books accounts expenses are booked to and paid from:
+Books refuses an expense without them, so recording one without them set is refused first.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bridge.clients import Endpoints
+from bridge.domain import ExpenseAccounts
 from bridge.errors import ConfigError
 
 SECRET_FIELDS = ("client_secret", "refresh_token")
@@ -34,6 +37,14 @@ class Profile:
     refresh_token: str = field(default="", repr=False)
     plan: str = "standard"
     base_url: str = ""
+    # the Books accounts expenses are booked to and paid from (their ids in the chart of accounts)
+    expense_account_id: str = ""
+    paid_through_account_id: str = ""
+
+    def expense_accounts(self) -> ExpenseAccounts | None:
+        if self.expense_account_id and self.paid_through_account_id:
+            return ExpenseAccounts(self.expense_account_id, self.paid_through_account_id)
+        return None
 
     def endpoints(self) -> Endpoints:
         return Endpoints.sandbox(self.base_url) if self.base_url else Endpoints.zoho(self.data_centre)

@@ -21,7 +21,7 @@ from bridge.clients import (
 )
 from bridge.clock import Clock, SystemClock
 from bridge.context import Context
-from bridge.domain import Credentials
+from bridge.domain import Credentials, ExpenseAccounts
 from bridge.errors import ConfigError
 from bridge.secrets import FileSecrets, MemorySecrets, SecretBox, SecretTokenCache
 from bridge.store import Store
@@ -62,7 +62,7 @@ def embedded_sandbox(home: Path, clock: Clock | None = None) -> Sandbox:
 def _context(
     endpoints: Endpoints, store: Store, *, clock: Clock, secrets: SecretBox,
     transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
-    plan: str | None, pace: bool,
+    plan: str | None, pace: bool, expense_accounts: ExpenseAccounts | None,
 ) -> Context:
     # one pool per Context: every client of one account shares one pacing window
     pool = LimiterPool(clock, StoreUsage(store)) if pace else None
@@ -79,7 +79,7 @@ def _context(
         return ProjectsClient(http, portal_id)
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
-                   secrets=secrets, scrub=[books_auth.secrets])
+                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts)
 
 
 def _only_organization(books_http: ServiceHttp) -> str:
@@ -99,7 +99,13 @@ def sandbox_context(
 ) -> Context:
     """A Context on a sandbox: in-process by default, or at `root` with a real transport.
     `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`)."""
-    from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
+    from bridge.sandbox import (
+        SANDBOX_CLIENT_ID,
+        SANDBOX_CLIENT_SECRET,
+        SANDBOX_EXPENSE_ACCOUNT_ID,
+        SANDBOX_PAID_THROUGH_ACCOUNT_ID,
+        SANDBOX_REFRESH_TOKEN,
+    )
 
     clock = clock or SandboxClock(sandbox)
     secrets = secrets or MemorySecrets()
@@ -109,7 +115,8 @@ def sandbox_context(
                             SANDBOX_REFRESH_TOKEN, clock, transport,
                             cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
     return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
-                    books_auth=auth, organization_id=organization_id, plan=plan, pace=pace)
+                    books_auth=auth, organization_id=organization_id, plan=plan, pace=pace,
+                    expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID))
 
 
 def live_context(app: App) -> Context:
@@ -123,7 +130,7 @@ def live_context(app: App) -> Context:
                             profile.refresh_token, clock, cache=SecretTokenCache(secrets, profile.refresh_token))
     return _context(endpoints, app.store(), clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
-                    plan=profile.plan, pace=True)
+                    plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts())
 
 
 def build_context(app: App) -> Context:

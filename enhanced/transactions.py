@@ -204,6 +204,7 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
         "date": date.isoformat(), "amount": money.amount, "project_id": books_pid,
         "customer_id": customer, "currency_code": currency, "is_billable": True,
         "description": description, "reference_number": new_claim_id("EX"),
+        **ctx.expense_account_fields(),
     })
     books_id = str(made["expense_id"])
     status = str(made.get("status") or "unbilled")  # Books' own word for it, as both sides show it

@@ -47,6 +47,7 @@ def record_expense(
 ) -> Expense:
     """The returned expense_id is the Books id: the id `transactions()` lists it under."""
     row = enabled(ctx)
+    ctx.expense_account_fields()  # Books would refuse the mirror: refuse before either side is written
     projects = ctx.projects_of(row)
     currency = customers.currency_of(ctx, customer_id)
     amount = round_money(Decimal(amount))
@@ -71,6 +72,7 @@ def _books_payload(ctx: Context, project_id: str, amount: Decimal, currency: str
     payload: dict[str, Any] = {
         "date": date, "amount": amount, "description": description[:100],
         "is_billable": customer_id is not None, "reference_number": ref, "project_id": project_id,
+        **ctx.expense_account_fields(),
     }
     currency_id = _currency_id(ctx, currency)
     if currency_id:

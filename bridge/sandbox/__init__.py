@@ -6,18 +6,24 @@
     http = httpx.Client(transport=sandbox.transport(), base_url="http://sandbox")
 
 The seeded OAuth client mints tokens with SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET and
-SANDBOX_REFRESH_TOKEN; Projects users authenticate with their seeded ZSC keys.
+SANDBOX_REFRESH_TOKEN; Projects users authenticate with their seeded ZSC keys. Every seeded
+Books organization has the expense accounts SANDBOX_EXPENSE_ACCOUNT_ID (booked to) and
+SANDBOX_PAID_THROUGH_ACCOUNT_ID (paid from), which Books requires on each expense.
 """
 
 from bridge.sandbox.accounts import CLIENT_ID as SANDBOX_CLIENT_ID
 from bridge.sandbox.accounts import CLIENT_SECRET as SANDBOX_CLIENT_SECRET
 from bridge.sandbox.accounts import REFRESH_TOKEN as SANDBOX_REFRESH_TOKEN
+from bridge.sandbox.books.seed import EXPENSE_ACCOUNT_ID as SANDBOX_EXPENSE_ACCOUNT_ID
+from bridge.sandbox.books.seed import PAID_THROUGH_ACCOUNT_ID as SANDBOX_PAID_THROUGH_ACCOUNT_ID
 from bridge.sandbox.core import Sandbox
 from bridge.sandbox.server import ServerHandle
 
 __all__ = [
     "SANDBOX_CLIENT_ID",
     "SANDBOX_CLIENT_SECRET",
+    "SANDBOX_EXPENSE_ACCOUNT_ID",
+    "SANDBOX_PAID_THROUGH_ACCOUNT_ID",
     "SANDBOX_REFRESH_TOKEN",
     "Sandbox",
     "ServerHandle",

@@ -24,7 +24,7 @@ from bridge.clock import FakeClock
 from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
 from bridge.replay import replay
-from bridge.sandbox import Sandbox
+from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID, Sandbox
 from bridge.store import Store
 from bridge.targets import sandbox_context, scenario_clock
 
@@ -227,8 +227,8 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     books.mark_invoice(invoice_id, "draft")
 
     expense = books.create_expense({
-        "date": scenario.get("today", "2026-01-05"), "amount": 42.5, "account_id": "1",
-        "paid_through_account_id": "2", "project_id": project_id, "customer_id": contact_id,
+        "date": scenario.get("today", "2026-01-05"), "amount": 42.5, "account_id": SANDBOX_EXPENSE_ACCOUNT_ID,
+        "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID, "project_id": project_id, "customer_id": contact_id,
         "is_billable": True, "description": "contract stamps", "reference_number": "CT-EXP-1",
         "currency_code": currency,
     })
@@ -236,8 +236,8 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     list(books.list_expenses(project_id=project_id))
     books.get_expense(expense_id)
     books.update_expense(expense_id, {"date": scenario.get("today", "2026-01-05"),
-                                      "amount": 40, "account_id": "1",
-                                      "paid_through_account_id": "2",
+                                      "amount": 40, "account_id": SANDBOX_EXPENSE_ACCOUNT_ID,
+                                      "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID,
                                       "description": "contract stamps, fewer"})
 
     estimate = books.create_estimate({

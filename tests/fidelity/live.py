@@ -14,7 +14,14 @@ from click.testing import CliRunner, Result
 from bridge.cli.main import cli
 from bridge.clock import FakeClock
 from bridge.profile import Profile, save_profile
-from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, Sandbox
+from bridge.sandbox import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_EXPENSE_ACCOUNT_ID,
+    SANDBOX_PAID_THROUGH_ACCOUNT_ID,
+    SANDBOX_REFRESH_TOKEN,
+    Sandbox,
+)
 from bridge.targets import scenario_clock
 from tests.conftest import load_scenario_file
 
@@ -71,7 +78,9 @@ def make_live(tmp: Path, monkeypatch: pytest.MonkeyPatch, *, name: str = "small-
         monkeypatch.setenv(k, v)
     profile = Profile(name="live", organization_id=scenario["books"]["organization"]["organization_id"],
                       portal_id=portal["id"], client_id=client_id, client_secret=secret, refresh_token=refresh,
-                      plan=scenario["books"]["organization"].get("plan", "premium"), base_url=server.url)
+                      plan=scenario["books"]["organization"].get("plan", "premium"), base_url=server.url,
+                      expense_account_id=SANDBOX_EXPENSE_ACCOUNT_ID,
+                      paid_through_account_id=SANDBOX_PAID_THROUGH_ACCOUNT_ID)
     save_profile(profile)
     try:
         yield Live(sandbox, server.url, scenario, tmp, profile, env)

@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
-from bridge.sandbox import Sandbox
+from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID, Sandbox
 
 from .conftest import Books
 from .scenario import ADA_BOOKS, GLOBEX, INITECH, ORG
+
+ACCOUNTS = {"account_id": SANDBOX_EXPENSE_ACCOUNT_ID, "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID}
 
 
 def make_project(books: Books, name: str = "Website") -> dict[str, Any]:
@@ -164,7 +166,7 @@ def test_invoice_status_endpoints(books: Books) -> None:
 
 def test_creates_answer_the_documented_status(books: Books) -> None:
     project = make_project(books)
-    expense = books("POST", "/expenses", {"date": "2026-01-03", "amount": 12.5,
+    expense = books("POST", "/expenses", {"date": "2026-01-03", "amount": 12.5, **ACCOUNTS,
                                           "project_id": project["project_id"],
                                           "reference_number": "EXP-1", "is_billable": True})
     assert expense.status_code == 200 and expense.json()["message"] == "The expense has been recorded."
@@ -207,3 +209,17 @@ def test_a_refused_invoice_leaves_entries_unbilled(sandbox: Sandbox, books: Book
         {"rate": 1, "time_entry_ids": ["404"]}]})
     assert answer.status_code == 400
     assert sandbox.state() == before
+
+
+@pytest.mark.parametrize("fields, refusal", [
+    ({"paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID}, "account_id is required."),
+    ({"account_id": SANDBOX_EXPENSE_ACCOUNT_ID}, "paid_through_account_id is required."),
+    ({**ACCOUNTS, "account_id": "999"}, "Invalid value passed for account_id: no such account"),
+    ({"account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID, "paid_through_account_id": SANDBOX_EXPENSE_ACCOUNT_ID},
+     "Invalid value passed for account_id: a cash account cannot be used here"),
+])
+def test_an_expense_needs_an_expense_account_and_a_paying_one(
+        books: Books, fields: dict[str, str], refusal: str) -> None:
+    answer = books("POST", "/expenses", {"date": "2026-01-03", "amount": 5, **fields})
+    assert answer.status_code == 400 and answer.json()["message"] == refusal
+    assert books("GET", "/expenses").json()["expenses"] == []

@@ -9,6 +9,8 @@ contract suite (every operation the client uses, requests too, and a fuzz run) i
 
 from __future__ import annotations
 
+from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID
+
 from ..contract.spec import check, requires_documents
 from .conftest import Books
 from .scenario import ADA_BOOKS, GLOBEX, ORG
@@ -63,7 +65,8 @@ def test_answers_match_the_vendor_documents(books: Books) -> None:
           books("GET", f"/projects/{project_id}/invoices"))
 
     expense = books("POST", "/expenses", {"date": "2026-01-02", "amount": 9.99,
-                                          "account_id": "1", "paid_through_account_id": "2"})
+                                          "account_id": SANDBOX_EXPENSE_ACCOUNT_ID,
+                                          "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID})
     check("expenses.yml", "POST", "/expenses", expense)
     check("expenses.yml", "GET", "/expenses", books("GET", "/expenses"))
     estimate = books("POST", "/estimates", {"customer_id": GLOBEX, "line_items": [{"rate": 1}]})

@@ -30,6 +30,10 @@ from bridge.sandbox.db import Body
 from bridge.sandbox.errors import Refusal
 from bridge.sandbox.formats import money_num, money_str, round_money
 
+# which accounts may be an expense's category and which may pay for it [guess]
+EXPENSE_ACCOUNT_TYPES = frozenset({"expense", "other_expense", "cost_of_goods_sold"})
+PAYING_ACCOUNT_TYPES = frozenset({"cash", "bank", "credit_card", "other_current_liability"})
+
 LINES_HAVE = ("EXISTS (SELECT 1 FROM json_each(d.body, '$.line_items') li "
               "WHERE json_extract(li.value, '$.project_id') = ?)")
 
@@ -247,8 +251,8 @@ class SalesState(BooksBase):
         billable = flag(merged, "is_billable", False)
         expense.update(
             date=day(merged, "date", required=True),
-            account_id=text(merged, "account_id"),
-            paid_through_account_id=text(merged, "paid_through_account_id"),
+            account_id=self._account(merged, "account_id", EXPENSE_ACCOUNT_TYPES),
+            paid_through_account_id=self._account(merged, "paid_through_account_id", PAYING_ACCOUNT_TYPES),
             amount=money_num(amount), total=money_num(amount), sub_total=money_num(amount),
             bcy_total=money_num(amount),
             currency_id=currency["currency_id"], currency_code=currency["currency_code"],
@@ -323,6 +327,16 @@ class SalesState(BooksBase):
         }
         self.tx.insert(SERVICE, "bills", bill_id, bill, ref=bill["reference_number"])
         return bill
+
+    def _account(self, data: dict[str, Any], field: str, types: frozenset[str]) -> str:
+        """An account of the chart that may stand in `field` (both expense fields are required)."""
+        account_id = text(data, field, required=True)
+        account = self.get("chartofaccounts", account_id)
+        if account is None:
+            raise invalid(field, "no such account")
+        if account.get("account_type") not in types:
+            raise invalid(field, f"a {account.get('account_type')} account cannot be used here")
+        return account_id
 
     def _plain_lines(self, raw_lines: Any, required: bool) -> list[Body]:
         """Lines that bill nothing (estimates, bills): amounts and optional links only."""

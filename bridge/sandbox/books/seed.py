@@ -1,4 +1,4 @@
-"""Loading the Books part of a scenario: organization, currencies, users, contacts."""
+"""Loading the Books part of a scenario: organization, currencies, accounts, users, contacts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,16 @@ COMMON_CURRENCIES = {
     "USD": ("$", "US Dollar"),
 }
 CURRENCY_ID_BASE = 459_999_999_999_990_001  # apart from the record id counter
+
+# The part of a chart of accounts expenses need [guess: Books' default chart has many more;
+# these two are what an expense is booked to and paid from]. Fixed ids, like the currencies',
+# so a profile-less sandbox run knows them (bridge.targets passes them to both modes).
+EXPENSE_ACCOUNT_ID = "459999999999980001"
+PAID_THROUGH_ACCOUNT_ID = "459999999999980002"
+ACCOUNTS = (
+    {"account_id": EXPENSE_ACCOUNT_ID, "account_name": "Other Expenses", "account_type": "other_expense"},
+    {"account_id": PAID_THROUGH_ACCOUNT_ID, "account_name": "Petty Cash", "account_type": "cash"},
+)
 
 
 def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], str]:
@@ -40,6 +50,8 @@ def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], s
         "currency_symbol": base["currency_symbol"], "currency_format": "###,##0.00",
         "price_precision": 2,
     }))
+    rows += [(SERVICE, "chartofaccounts", a["account_id"], "", "", {**a, "is_active": True})
+             for a in ACCOUNTS]
     for user in books.get("users", []):
         body = new_user(user["user_id"], user["name"], user["email"], user["user_role"], stamp)
         rows.append((SERVICE, "users", user["user_id"], "", user["email"].lower(), body))
