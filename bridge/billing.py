@@ -10,6 +10,8 @@ claim carries the invoice id.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -123,11 +125,12 @@ def claim_tasks(
     """Claim tasks for an invoice about to be made; AlreadyInvoiced if any is taken."""
     if not task_ids:
         return
+    holder = f"{socket.gethostname()}:{os.getpid()}"
     try:
         with store.session() as s:
             s.add_all([
                 BilledTask(connection_id=connection_id, task_id=t, invoice_id=claim, side=side.value,
-                           state="claimed", billed_at=now)
+                           state="claimed", billed_at=now, holder=holder)
                 for t in task_ids
             ])
     except IntegrityError:
@@ -145,7 +148,7 @@ def confirm_claims(store: Store, connection_id: int, claim: str, invoice_id: str
     with store.session() as s:
         s.execute(update(BilledTask).where(
             BilledTask.connection_id == connection_id, BilledTask.invoice_id == claim
-        ).values(invoice_id=invoice_id, state="billed"))
+        ).values(invoice_id=invoice_id, state="billed", holder=None))
 
 
 def release_claims(store: Store, connection_id: int, claim: str) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bridge import billing
 from bridge.billing import confirm_claims
-from bridge.claims import claimed, new_claim_id
+from bridge.claims import claimed, new_claim_id, settle_stale
 from bridge.context import Context
 from bridge.domain import (
     Expense,
@@ -152,6 +152,7 @@ def _projects_expense_ids(ctx: Context, row: ConnectionRow) -> dict[str, str]:
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = enabled_connection(ctx)
+    settle_stale(ctx, row.id)  # tasks a killed run claimed, but never invoiced, are free again
     books_pid = books_project(ctx, row, project_id)
     customer, currency = project_customer(ctx, books_pid, customer_id)
     lines = invoice_lines(ctx, row, project_id, books_pid, customer)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bridge.billing import confirm_claims, require_lines
-from bridge.claims import claimed, compensate
+from bridge.claims import claimed, compensate, settle_stale
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound, ServiceError
 from bridge.store.repo import put_mappings, to_transaction
@@ -55,6 +55,7 @@ def _project(projects: ProjectsClient, project_id: str) -> Mapping[str, Any]:
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = enabled(ctx)
+    settle_stale(ctx, row.id)  # tasks a killed run claimed, but never invoiced, are free again
     projects = ctx.projects_of(row)
     project = _project(projects, project_id)
     currency = customers.currency_of(ctx, customer_id)

@@ -28,7 +28,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bridge.billing import confirm_claims
-from bridge.claims import claimed
+from bridge.claims import claimed, settle_stale
 from bridge.domain import Invoice, Side, SyncReport, Transaction, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.store.locks import NamedLock
@@ -91,6 +91,7 @@ def sync(ctx: Context) -> SyncReport:
     row = enabled(ctx)
     with NamedLock(ctx.store, f"legacy-sync-{row.id}", ctx.clock):
         started = ctx.clock.now()
+        settle_stale(ctx, row.id)  # an invoice adoption a killed run left half-claimed is redone
         projects = ctx.projects_of(row)
         tally = Tally()
         tally.counts["customers"]["created"] += customers.learn(ctx, row, projects)

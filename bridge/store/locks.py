@@ -33,7 +33,7 @@ def _advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -83,7 +83,7 @@ class NamedLock:
 
     def _holder_gone(self) -> bool:
         row = self._holder()
-        return row is not None and row.holder_host == self.host and not _pid_alive(row.holder_pid)
+        return row is not None and row.holder_host == self.host and not pid_alive(row.holder_pid)
 
     def _holder(self) -> LockRow | None:
         with self.store.session() as s:
@@ -129,7 +129,7 @@ class NamedLock:
         if self._pg_conn is not None:
             return True  # we hold the advisory lock: whoever wrote the row is gone
         if row.holder_host == self.host:
-            return not _pid_alive(row.holder_pid)
+            return not pid_alive(row.holder_pid)
         return now - row.heartbeat_at > STALE_AFTER
 
     def heartbeat(self) -> None:

@@ -150,6 +150,9 @@ class BilledTask(Base):
     state: Mapped[str] = mapped_column(String(16), default="billed")  # claimed | billed
     billed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     migration_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: host:pid of the process holding a 'claimed' row, so a claim whose process died can be
+    #: told from one still at work (bridge.claims.settle_stale_claims)
+    holder: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class SyncRun(Base):
