@@ -233,10 +233,19 @@ def invoice() -> None:
     """Invoices for synced projects (E9)."""
 
 
+def billing_options(f: F) -> F:
+    """--project, --customer and --side, as invoices and estimates take them."""
+    for option in reversed([
+        click.option("--project", "project_id", required=True),
+        click.option("--customer", "customer_id", help="Books contact id (default: the project's customer)."),
+        click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True),
+    ]):
+        f = option(f)
+    return f
+
+
 @invoice.command("create")
-@click.option("--project", "project_id", required=True)
-@click.option("--customer", "customer_id", help="Books contact id (default: the project's customer).")
-@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
+@billing_options
 @json_option
 @click.pass_obj
 def invoice_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:
@@ -289,9 +298,7 @@ def estimate() -> None:
 
 
 @estimate.command("create")
-@click.option("--project", "project_id", required=True)
-@click.option("--customer", "customer_id", help="Books contact id (default: the project's customer).")
-@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
+@billing_options
 @json_option
 @click.pass_obj
 def estimate_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:

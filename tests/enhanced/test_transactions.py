@@ -112,6 +112,14 @@ def _books_pid(world: Any, pid: str) -> str:
     return got
 
 
+def _synced(make_world: Any) -> tuple[Any, Any, str]:
+    """small-agency connected and synced, and a project with billable work."""
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    return world, integ, _billable_project(world)
+
+
 def _unbilled_entries(world: Any, books_pid: str) -> set[str]:
     return {str(e["time_entry_id"]) for e in
             world.ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
@@ -119,10 +127,7 @@ def _unbilled_entries(world: Any, books_pid: str) -> set[str]:
 
 @pytest.mark.parametrize("side", [Side.BOOKS, Side.PROJECTS])
 def test_E9_estimate_quotes_the_work_shows_on_both_sides_and_bills_nothing(make_world: Any, side: Side) -> None:
-    world = make_world("small-agency")
-    integ = connect(world)
-    integ.sync()
-    pid = _billable_project(world)
+    world, integ, pid = _synced(make_world)
     books_pid = _books_pid(world, pid)
     unbilled = _unbilled_entries(world, books_pid)
     est = integ.create_estimate(pid, side=side)
@@ -141,10 +146,7 @@ def test_E9_estimate_quotes_the_work_shows_on_both_sides_and_bills_nothing(make_
 
 
 def test_E9_estimate_with_nothing_to_quote_writes_nothing(make_world: Any) -> None:
-    world = make_world("small-agency")
-    integ = connect(world)
-    integ.sync()
-    pid = _billable_project(world)
+    world, integ, pid = _synced(make_world)
     integ.create_invoice(pid)
     before = list(world.ctx.books.list_estimates())
     with pytest.raises(BridgeError):
@@ -152,19 +154,14 @@ def test_E9_estimate_with_nothing_to_quote_writes_nothing(make_world: Any) -> No
     assert list(world.ctx.books.list_estimates()) == before
 
 
-def _vendor(world: Any, currency: str = "") -> str:
-    payload: dict[str, Any] = {"contact_name": "Print Shop Ltd", "contact_type": "vendor"}
-    if currency:
-        payload["currency_code"] = currency
-    return str(world.ctx.books.create_contact(payload)["contact_id"])
+def _vendor(world: Any) -> str:
+    made = world.ctx.books.create_contact({"contact_name": "Print Shop Ltd", "contact_type": "vendor"})
+    return str(made["contact_id"])
 
 
 @pytest.mark.parametrize("side", [Side.BOOKS, Side.PROJECTS])
 def test_E9_bill_carries_the_project_and_shows_on_both_sides(make_world: Any, side: Side) -> None:
-    world = make_world("small-agency")
-    integ = connect(world)
-    integ.sync()
-    pid = _billable_project(world)
+    world, integ, pid = _synced(make_world)
     books_pid = _books_pid(world, pid)
     vendor = _vendor(world)
     bill = integ.record_bill(pid, vendor, Decimal("120.40"), dt.date(2026, 2, 3), "Posters", side,
@@ -182,10 +179,7 @@ def test_E9_bill_carries_the_project_and_shows_on_both_sides(make_world: Any, si
 
 
 def test_E9_bill_from_a_customer_or_with_no_amount_is_refused_before_any_write(make_world: Any) -> None:
-    world = make_world("small-agency")
-    integ = connect(world)
-    integ.sync()
-    pid = _billable_project(world)
+    world, integ, pid = _synced(make_world)
     customer = world.ctx.books.get_project(_books_pid(world, pid))["customer_id"]
     with pytest.raises(InputError, match="not a vendor"):
         integ.record_bill(pid, customer, Decimal(10), dt.date(2026, 2, 3))
