@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bridge import billing
 from bridge.billing import confirm_claims
-from bridge.claims import claimed, new_claim_id, settle_stale
+from bridge.claims import claimed, compensate, new_claim_id, settle_stale
 from bridge.context import Context
 from bridge.domain import (
     Expense,
@@ -210,18 +210,21 @@ def record_expense(ctx: Context, project_id: str, amount: Decimal, date: dt.date
     books_id = str(made["expense_id"])
     status = str(made.get("status") or "unbilled")  # Books' own word for it, as both sides show it
     projects_id: str | None = None
-    if side is Side.PROJECTS:
-        pexp = ctx.projects_of(row).create_expense(project_id, {
-            "client_id": _client_of(ctx, row, customer) or "", "amount": str(money.amount),
-            "currency_code": currency, "date": date, "description": description, "billable": True,
-            "books_expense_id": books_id,
-        })
-        projects_id = str(pexp.get("id") or "")
-    else:
-        link_in_finance(ctx, row, project_id, "expense", books_id, "", money, status, side, None)
-    txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, status, side)
-    with ctx.store.session() as s:
-        repo.record_transaction(s, row.id, txn, projects_id=projects_id, now=now)
+    # visible on both sides or on neither: if the Projects side or our record fails, the
+    # Books expense goes again (a rerun would otherwise make a second one)
+    with compensate(lambda: ctx.books.delete_expense(books_id)):
+        if side is Side.PROJECTS:
+            pexp = ctx.projects_of(row).create_expense(project_id, {
+                "client_id": _client_of(ctx, row, customer) or "", "amount": str(money.amount),
+                "currency_code": currency, "date": date, "description": description, "billable": True,
+                "books_expense_id": books_id,
+            })
+            projects_id = str(pexp.get("id") or "")
+        else:
+            link_in_finance(ctx, row, project_id, "expense", books_id, "", money, status, side, None)
+        txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer, money, status, side)
+        with ctx.store.session() as s:
+            repo.record_transaction(s, row.id, txn, projects_id=projects_id, now=now)
     return Expense(projects_id or books_id, project_id, customer, money, date, description, True, side)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bridge.claims import new_claim_id
+from bridge.claims import compensate, new_claim_id
 from bridge.domain import Expense, InvoiceLine, Money, Side, Transaction, TxnKind, round_money
 from bridge.store.repo import mappings, put_mappings, record_fingerprint, record_transaction
 from bridge.store.tables import IdMap
@@ -98,9 +98,9 @@ def _record_in_books(
     books_id = str(made["expense_id"])
     txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer_id, Money(amount, currency),
                       str(made.get("status") or "recorded"), Side.BOOKS)
-    with ctx.store.session() as s:
+    with compensate(lambda: ctx.books.delete_expense(books_id)), ctx.store.session() as s:
         record_transaction(s, row.id, txn, now=ctx.clock.now())
-    finance.link(projects, txn)
+    finance.link(projects, txn)  # a failed link is not the expense's failure: sync links it
     return books_id
 
 

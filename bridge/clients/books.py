@@ -247,6 +247,10 @@ class BooksClient:
             self._put(f"/expenses/{expense_id}", payload), "expense", f"PUT /expenses/{expense_id}"
         )
 
+    def delete_expense(self, expense_id: str) -> None:
+        """Refused by Books once the expense is invoiced."""
+        self.http.request("DELETE", f"/expenses/{expense_id}", params=self._params())
+
     def list_estimates(self, **filters: Any) -> Iterator[Record]:
         return self._list("/estimates", "estimates", filters)
 

@@ -151,6 +151,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("GET", "/expenses/{expense_id}", "expenses.yml", "get_expense"),
     _op("POST", "/expenses", "expenses.yml", "create_expense"),
     _op("PUT", "/expenses/{expense_id}", "expenses.yml", "update_expense"),
+    _op("DELETE", "/expenses/{expense_id}", "expenses.yml", "delete_expense"),
     _op("GET", "/estimates", "estimates.yml", "list_estimates"),
     _op("GET", "/estimates/{estimate_id}", "estimates.yml", "get_estimate"),
     _op("POST", "/estimates", "estimates.yml", "create_estimate"),

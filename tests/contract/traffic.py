@@ -239,6 +239,10 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
                                       "amount": 40, "account_id": SANDBOX_EXPENSE_ACCOUNT_ID,
                                       "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID,
                                       "description": "contract stamps, fewer"})
+    spare_expense = books.create_expense({
+        "date": scenario.get("today", "2026-01-05"), "amount": 3, "account_id": SANDBOX_EXPENSE_ACCOUNT_ID,
+        "paid_through_account_id": SANDBOX_PAID_THROUGH_ACCOUNT_ID, "description": "made to be deleted"})
+    books.delete_expense(str(spare_expense["expense_id"]))
 
     estimate = books.create_estimate({
         "customer_id": contact_id, "reference_number": "CT-EST-1", "project_id": project_id,

@@ -223,3 +223,16 @@ def test_an_expense_needs_an_expense_account_and_a_paying_one(
     answer = books("POST", "/expenses", {"date": "2026-01-03", "amount": 5, **fields})
     assert answer.status_code == 400 and answer.json()["message"] == refusal
     assert books("GET", "/expenses").json()["expenses"] == []
+
+
+def test_an_expense_deletes_until_it_is_invoiced(books: Books) -> None:
+    project = make_project(books)
+    made = books("POST", "/expenses", {"date": "2026-01-03", "amount": 12.5, **ACCOUNTS, "customer_id": INITECH,
+                                       "project_id": project["project_id"], "is_billable": True}).json()["expense"]
+    spare = books("POST", "/expenses", {"date": "2026-01-03", "amount": 2, **ACCOUNTS}).json()["expense"]
+    assert books("DELETE", f"/expenses/{spare['expense_id']}").json()["message"] == "The expense has been deleted."
+    assert books("GET", f"/expenses/{spare['expense_id']}").status_code == 404
+    books("POST", "/invoices", {"customer_id": INITECH, "line_items": [
+        {"expense_id": made["expense_id"], "rate": 12.5, "quantity": 1}]})
+    refused = books("DELETE", f"/expenses/{made['expense_id']}")
+    assert refused.status_code == 400 and refused.json()["message"] == "An invoiced expense cannot be deleted."

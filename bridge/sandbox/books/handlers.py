@@ -287,6 +287,11 @@ def update_expense(call: BooksCall, p: P) -> Response:
     return ok("Expense information has been updated.", expense=expense)
 
 
+def delete_expense(call: BooksCall, p: P) -> Response:
+    call.state.delete_expense(p["expense_id"])
+    return ok("The expense has been deleted.")
+
+
 def list_estimates(call: BooksCall, p: P) -> Response:
     rows, more = call.state.estimates(*call.paging(), call.query)
     return listing(call, "estimates", rows, more, "Estimates")

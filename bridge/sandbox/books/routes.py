@@ -58,6 +58,7 @@ ROUTES = [
     ("POST", "/expenses", h.create_expense),
     ("GET", "/expenses/{expense_id}", h.get_expense),
     ("PUT", "/expenses/{expense_id}", h.update_expense),
+    ("DELETE", "/expenses/{expense_id}", h.delete_expense),
     ("GET", "/estimates", h.list_estimates),
     ("POST", "/estimates", h.create_estimate),
     ("GET", "/estimates/{estimate_id}", h.get_estimate),

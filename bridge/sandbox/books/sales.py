@@ -234,6 +234,12 @@ class SalesState(BooksBase):
                     ref=expense["reference_number"])
         return expense
 
+    def delete_expense(self, expense_id: str) -> None:
+        expense = self.expense(expense_id)
+        if expense["status"] == "invoiced":
+            raise refused("An invoiced expense cannot be deleted.")
+        self.tx.delete(SERVICE, "expenses", expense_id)
+
     def _expense_fields(self, expense: Body, data: dict[str, Any], creating: bool) -> None:
         merged = {**expense, **data} if not creating else data
         amount = money(merged, "amount", required=True) or Decimal(0)

@@ -1,6 +1,7 @@
-"""Books requires account_id and paid_through_account_id on every expense: both modes send
-the ones the target names (a live profile, or the sandbox's seeded chart of accounts), and
-refuse before writing anything when none are named."""
+"""Books expenses, made by either mode: they carry the accounts Books requires (the
+target's: a live profile, or the sandbox's seeded chart), are refused before anything is
+written when none are named, and are deleted again when what must follow them fails, so an
+expense is on both sides or on neither."""
 
 from __future__ import annotations
 
@@ -70,3 +71,41 @@ def test_a_profile_names_the_accounts_from_its_file_or_the_environment(
     assert load_profile("p").expense_accounts() == ExpenseAccounts("11", "22")
     monkeypatch.setenv("BRIDGE_LIVE_PAID_THROUGH_ACCOUNT_ID", "33")
     assert load_profile("p").expense_accounts() == ExpenseAccounts("11", "33")
+
+
+class _StoreDown(Exception):
+    pass
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_books_expense_whose_record_cannot_be_kept_is_deleted_again(
+        make_world: Any, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    world, integration, project = _connected(make_world, mode)
+    customer = world.scenario["books"]["contacts"][0]["contact_id"]
+    before = _expenses(world, project)
+
+    def store_down(*_: Any, **__: Any) -> None:
+        raise _StoreDown("the store refused the write")
+
+    monkeypatch.setattr("bridge.store.repo.record_transaction", store_down)
+    monkeypatch.setattr("legacy.expenses.record_transaction", store_down)
+    with pytest.raises(_StoreDown):
+        integration.record_expense(project, Decimal("19.90"), dt.date(2026, 1, 9), customer, "Courier", Side.BOOKS)
+    assert _expenses(world, project) == before
+
+
+def test_enhanced_deletes_the_books_expense_when_the_projects_side_refuses(
+        make_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.clients.projects import ProjectsClient
+    from bridge.errors import ServiceError
+
+    world, integration, project = _connected(make_world, "enhanced")
+    before = _expenses(world, project)
+
+    def refused(*_: Any, **__: Any) -> None:
+        raise ServiceError("Projects", "POST /expenses/", "the portal is read-only", status=400)
+
+    monkeypatch.setattr(ProjectsClient, "create_expense", refused)
+    with pytest.raises(ServiceError):
+        integration.record_expense(project, Decimal("19.90"), dt.date(2026, 1, 9), None, "Courier", Side.PROJECTS)
+    assert _expenses(world, project) == before
