@@ -23,48 +23,15 @@ import httpx
 
 FULL = {"projects": 1000, "tasks": 20000, "bugs": 5000, "timelogs": 200000}
 TARGETS = {"first_sync_s": 120.0, "resync_s": 15.0, "peak_mib": 1024.0}
-TODAY = dt.date(2026, 3, 31)
-PORTAL, OWNER, KEY = "70000001", "71000000001", "benchkey-0123456789abcdef"
-USERS = 25
-CLIENTS = 40
+NAME, USERS, CLIENTS = "bench", 25, 40
 
 
 def scenario(scale: float) -> dict[str, Any]:
+    from bridge.synthetic import portal_scenario
+
     n = {k: max(1, int(v * scale)) for k, v in FULL.items()}
-    users = [{"id": OWNER, "name": "Owner One", "email": "owner@bench.example", "roles": {PORTAL: "owner"},
-              "zsc_key": KEY, "rate": "100.00"}]
-    users += [{"id": str(71000000002 + i), "name": f"Staff {i}", "email": f"staff{i}@bench.example",
-               "roles": {PORTAL: "employee"}, "rate": f"{60 + i}.00"} for i in range(USERS - 1)]
-    user_ids = [u["id"] for u in users]
-    clients = [{"id": str(72000000001 + i), "portal_id": PORTAL, "name": f"Client {i:03d}", "currency_code": "USD"}
-               for i in range(CLIENTS)]
-    projects = [{"id": str(73000000001 + i), "portal_id": PORTAL, "name": f"Project {i:05d}",
-                 "client_ids": [clients[i % CLIENTS]["id"]], "rate": "100.00", "owner_id": OWNER,
-                 "user_ids": [user_ids[(i + k) % USERS] for k in range(3)]} for i in range(n["projects"])]
-    tasks = [{"id": str(74000000001 + i), "project_id": projects[i % n["projects"]]["id"],
-              "name": f"Task {i:06d}", "completed": i % 3 == 0, "billable": True} for i in range(n["tasks"])]
-    bugs = [{"id": str(75000000001 + i), "project_id": projects[i % n["projects"]]["id"],
-             "title": f"Bug {i:05d}"} for i in range(n["bugs"])]
-    members = {p["id"]: p["user_ids"] for p in projects}
-    logs = []
-    for i in range(n["timelogs"]):
-        task = tasks[i % n["tasks"]]
-        logs.append({"id": str(76000000001 + i), "project_id": task["project_id"], "task_id": task["id"],
-                     "user_id": members[task["project_id"]][i % 3],
-                     "date": (TODAY - dt.timedelta(days=1 + i % 200)).isoformat(),
-                     "minutes": 30 + (i % 16) * 30, "billable": True, "approval_status": "Approved"})
-    return {
-        "name": "bench", "description": "enhanced sync benchmark", "today": TODAY.isoformat(),
-        "books": {"organization": {"organization_id": "60000000001", "name": "Bench Org", "email": "books@bench.example",
-                                   "currency_code": "USD", "plan": "premium"},
-                  "users": [{"user_id": "77000000001", "name": "Owner One", "email": "owner@bench.example",
-                             "user_role": "admin", "is_current_user": True}],
-                  "contacts": []},
-        "projects": {"portals": [{"id": PORTAL, "name": "bench", "owner_id": OWNER, "timesheet_approval": True}],
-                     "users": users, "clients": clients, "projects": projects, "tasks": tasks, "bugs": bugs,
-                     "timelogs": logs, "expenses": []},
-        "operations": [],
-    }
+    return portal_scenario(NAME, projects=n["projects"], tasks=n["tasks"], bugs=n["bugs"], logs=n["timelogs"],
+                           users=USERS, clients=CLIENTS)
 
 
 def peak_mib() -> float:
@@ -106,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from bridge.domain import Credentials
     from bridge.sandbox import Sandbox
     from bridge.store import Store
+    from bridge.synthetic import PORTAL, TODAY, owner_email, owner_key
     from bridge.targets import sandbox_context
     from enhanced.integration import EnhancedIntegration
 
@@ -118,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     seeded = time.perf_counter() - t
     ctx = sandbox_context(sandbox, Store.open(args.db or f"sqlite:///{tmp / 'state.db'}"), clock=clock)
     integ = EnhancedIntegration(ctx)
-    integ.connect(Credentials("owner@bench.example", KEY), PORTAL)
+    integ.connect(Credentials(owner_email(NAME), owner_key(NAME)), PORTAL)
     calls0, writes0 = count_calls(sandbox)
 
     t = time.perf_counter()

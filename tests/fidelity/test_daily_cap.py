@@ -30,9 +30,11 @@ from bridge.errors import RateLimited
 from bridge.sandbox import Sandbox
 from bridge.store import Store
 from bridge.store.tables import IdMap, SyncError
+from bridge.synthetic import PORTAL, owner_email, owner_key, portal_scenario
 from bridge.targets import sandbox_context, scenario_clock
 from enhanced.integration import EnhancedIntegration
-from tests.fidelity.portal import KEY, PORTAL, portal
+
+NAME = "fidelity"
 
 FULL_ENV = "BRIDGE_FIDELITY_FULL"
 # what a Books record's state may differ in between a run on one day and a run over two
@@ -89,7 +91,7 @@ def jobs(tmp_path: Path) -> Iterator[Any]:
         ctx = sandbox_context(sandbox, store, clock=clock, transport=wire, pace=capped, plan=plan,
                               organization_id=data["books"]["organization"]["organization_id"])
         integ = EnhancedIntegration(ctx)
-        integ.connect(Credentials("owner@fid.example", KEY), PORTAL)
+        integ.connect(Credentials(owner_email(NAME), owner_key(NAME)), PORTAL)
         job = Job(sandbox, integ, store, wire, clock)
         made.append(job)
         return job
@@ -168,10 +170,10 @@ def _run(data: dict[str, Any], jobs: Any) -> None:
 
 
 def test_daily_cap_free_plan_1000_with_a_1200_call_sync(jobs: Any) -> None:
-    _run(portal(projects=4, tasks=60, bugs=16, logs=1075, plan="free"), jobs)
+    _run(portal_scenario(NAME, projects=4, tasks=60, bugs=16, logs=1075, plan="free"), jobs)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get(FULL_ENV), reason=f"the real-numbers run: set {FULL_ENV}=1")
 def test_daily_cap_premium_10000_with_a_12000_call_sync(jobs: Any) -> None:
-    _run(portal(projects=40, tasks=800, bugs=200, logs=10800, plan="premium"), jobs)
+    _run(portal_scenario(NAME, projects=40, tasks=800, bugs=200, logs=10800, plan="premium"), jobs)
