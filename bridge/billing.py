@@ -119,10 +119,27 @@ def _truthy(v: Any) -> bool:
     return v is True or str(v).lower() in ("true", "1", "yes")
 
 
+#: an expense's claim key in `billed_tasks`: one table and one primary key guard tasks and
+#: expenses alike against two racing invoices
+EXPENSE_KEY = "expense:"
+
+
+def claim_keys(lines: Iterable[InvoiceLine]) -> list[str]:
+    """What an invoice claims: its tasks, and its expenses as `expense:<id>`."""
+    lines = list(lines)
+    return ([ln.task_id for ln in lines if ln.task_id]
+            + [f"{EXPENSE_KEY}{ln.expense_id}" for ln in lines if ln.expense_id])
+
+
+def _named(key: str) -> str:
+    return f"expense {key.removeprefix(EXPENSE_KEY)}" if key.startswith(EXPENSE_KEY) else f"task {key}"
+
+
 def claim_tasks(
     store: Store, connection_id: int, task_ids: Sequence[str], side: Side, claim: str, now: dt.datetime
 ) -> None:
-    """Claim tasks for an invoice about to be made; AlreadyInvoiced if any is taken."""
+    """Claim tasks (and expenses: `claim_keys`) for an invoice about to be made; AlreadyInvoiced
+    if any is taken."""
     if not task_ids:
         return
     holder = f"{socket.gethostname()}:{os.getpid()}"
@@ -138,9 +155,9 @@ def claim_tasks(
             taken = s.execute(select(BilledTask).where(
                 BilledTask.connection_id == connection_id, BilledTask.task_id.in_(list(task_ids))
             )).scalars().all()
-        detail = ", ".join(f"task {b.task_id} (invoiced from {b.side})" for b in taken) or ", ".join(task_ids)
+        detail = ", ".join(f"{_named(b.task_id)} (invoiced from {b.side})" for b in taken) or ", ".join(task_ids)
         raise AlreadyInvoiced(
-            f"already invoiced: {detail}; a task invoiced on one side can never be invoiced again",
+            f"already invoiced: {detail}; what is invoiced on one side can never be invoiced again",
         ) from None
 
 

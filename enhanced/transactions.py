@@ -158,10 +158,9 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     lines = invoice_lines(ctx, row, project_id, books_pid, customer)
     billing.require_lines(lines, project_id)
     books_expenses = {str(e["id"]) for e in _books_expenses(ctx, books_pid, customer)}
-    task_ids = [ln.task_id for ln in lines if ln.task_id]
     now = ctx.clock.now()
     projects = ctx.projects_of(row)
-    with claimed(ctx.store, row.id, task_ids, side, now, new_claim_id("EN")) as claim:
+    with claimed(ctx.store, row.id, billing.claim_keys(lines), side, now, new_claim_id("EN")) as claim:
         made = ctx.books.create_invoice({
             "customer_id": customer, "reference_number": claim, "date": now.date().isoformat(),
             "line_items": [_books_line(ln, books_pid, books_expenses) for ln in lines],

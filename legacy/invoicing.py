@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import confirm_claims, require_lines
+from bridge.billing import claim_keys, confirm_claims, require_lines
 from bridge.claims import claimed, compensate, settle_stale
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound, ServiceError
@@ -36,7 +36,6 @@ from legacy.lines import (
     content,
     dec,
     projects_items,
-    task_ids,
 )
 from legacy.state import enabled
 
@@ -65,7 +64,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
         client_id = customers.client_of(ctx, row, customer_id)
     lines = billable_lines(ctx, row, projects, project, currency, client_id)
     require_lines(lines, project_id)
-    with claimed(ctx.store, row.id, task_ids(lines), side, ctx.clock.now()) as claim:
+    with claimed(ctx.store, row.id, claim_keys(lines), side, ctx.clock.now()) as claim:
         draft = Invoice(local_id(claim), project_id, customer_id, currency,
                         "draft" if customer_id is None else "pending", side, tuple(lines))
         if side is Side.PROJECTS:
@@ -195,5 +194,8 @@ def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice
             "client_id": client_id, "currency_code": currency,
             "line_items": projects_items(ready.lines),
         })
-    return publish(ctx, row, projects, ready, projects_id=trow.projects_id,
-                   claim=inv.invoice_id, lookup=True)
+    # the expenses it gains are claimed under the draft's key: publishing confirms them with
+    # its tasks, a failure releases only them (the draft's tasks are claimed already)
+    with claimed(ctx.store, row.id, claim_keys(extra), inv.origin, ctx.clock.now(), claim=inv.invoice_id):
+        return publish(ctx, row, projects, ready, projects_id=trow.projects_id,
+                       claim=inv.invoice_id, lookup=True)

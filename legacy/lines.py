@@ -62,10 +62,6 @@ def billable_lines(
     return lines
 
 
-def task_ids(lines: Iterable[InvoiceLine]) -> list[str]:
-    return [line.task_id for line in lines if line.task_id]
-
-
 # --- wire formats ------------------------------------------------------------------------
 
 def books_items(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import confirm_claims
+from bridge.billing import claim_keys, confirm_claims
 from bridge.claims import claimed, settle_stale
 from bridge.domain import Invoice, Side, SyncReport, Transaction, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
@@ -44,7 +44,6 @@ from legacy.lines import (
     from_books,
     from_projects,
     projects_items,
-    task_ids,
 )
 from legacy.state import enabled
 
@@ -143,7 +142,7 @@ def _adopt(
     customer_id = customers.ensure_customer(ctx, row, projects, client)
     currency = str(p.get("currency_code") or "")
     claim = f"PRJ-INV-{ppid}"
-    with claimed(ctx.store, row.id, task_ids(lines), Side.PROJECTS, ctx.clock.now(), claim=claim):
+    with claimed(ctx.store, row.id, claim_keys(lines), Side.PROJECTS, ctx.clock.now(), claim=claim):
         inv = Invoice(local_id(claim), project_id, customer_id, currency or _org_currency(ctx),
                       "draft" if customer_id is None else "pending", Side.PROJECTS, lines)
         with ctx.store.session() as s:

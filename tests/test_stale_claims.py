@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bridge.billing import claim_keys
 from bridge.claims import settle_stale_claims
-from bridge.domain import Side
-from bridge.errors import BridgeError
+from bridge.domain import Side, TxnKind
+from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.modes import MODES, open_integration
 from bridge.replay import replay
 from bridge.store.tables import BilledTask
@@ -74,7 +75,7 @@ def test_claims_of_a_run_killed_before_its_invoice_are_released_and_invoice_agai
     stuck = _claims(world)
     assert stuck and {c.holder for c in stuck} == {f"{socket.gethostname()}:{child}"}
     invoice = integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
-    assert {c.task_id for c in stuck} <= {ln.task_id for ln in invoice.lines}
+    assert {c.task_id for c in stuck} <= set(claim_keys(invoice.lines))  # tasks and expense keys
     assert _claims(world) == []
     assert len(list(world.ctx.books.list_invoices())) == 1
 
@@ -115,3 +116,35 @@ def test_only_dead_or_day_old_holders_are_released(make_world: Any) -> None:
     assert settle_stale_claims(store, 1, now, exists) == ["C-old", "C-unknown-old"]
     assert sorted(asked) == ["C-old", "C-unknown-old"]  # Books is asked only about abandoned claims
     assert {c.task_id for c in _claims(world)} == {"t-alive", "t-elsewhere"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_expense_a_racing_invoice_claimed_first_is_not_billed_again(make_world: Any, mode: str) -> None:
+    """Expenses are claimed with the tasks (`expense:<id>` keys), so the loser of a race for
+    one expense is refused before any remote write, as for a task (L8 for expenses)."""
+    world, integration = _ready(make_world, mode)
+    racer = dt.datetime(2026, 1, 20, 12, tzinfo=dt.UTC)
+    with world.ctx.store.session() as s:  # the winner of the race holds the stock-photo expense
+        s.add(BilledTask(connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="projects",
+                         state="claimed", billed_at=racer, holder=f"{socket.gethostname()}:{os.getpid()}"))
+    with pytest.raises(AlreadyInvoiced, match=r"expense 2000000000001 \(invoiced from projects\)"):
+        integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+    assert list(world.ctx.books.list_invoices()) == []
+    assert [c.invoice_id for c in _claims(world)] == ["RACER-1"]  # the loser's claims went with it
+
+
+def test_a_legacy_draft_finalized_claims_the_expenses_it_gains(make_world: Any) -> None:
+    world, integration = _ready(make_world, "legacy")
+    draft = integration.create_invoice(PROJECT, None, Side.BOOKS)  # no customer: a local draft
+    assert draft.status == "draft" and not any(ln.expense_id for ln in draft.lines)
+    with world.ctx.store.session() as s:
+        s.add(BilledTask(connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="books",
+                         state="billed", billed_at=dt.datetime(2026, 1, 20, tzinfo=dt.UTC)))
+    with pytest.raises(AlreadyInvoiced, match="expense 2000000000001"):
+        integration.finalize_invoice(draft.invoice_id, CUSTOMER)
+    assert list(world.ctx.books.list_invoices()) == []
+    assert [(t.transaction_id, t.status) for t in integration.transactions(PROJECT)
+            if t.kind is TxnKind.INVOICE] == [(draft.invoice_id, "draft")]
+    with world.ctx.store.session() as s:  # the draft's task claims are untouched
+        kept = set(s.execute(select(BilledTask.task_id).where(BilledTask.invoice_id == draft.invoice_id)).scalars())
+    assert kept == {ln.task_id for ln in draft.lines if ln.task_id}

@@ -182,7 +182,9 @@ def transaction_by_projects_id(session: Session, connection_id: int, kind: str, 
 
 
 def billed_task_ids(session: Session, connection_id: int, task_ids: Iterable[str] | None = None) -> set[str]:
-    q = select(BilledTask.task_id).where(BilledTask.connection_id == connection_id)
+    """Tasks billed or claimed (not the `expense:` keys that share the table)."""
+    q = select(BilledTask.task_id).where(BilledTask.connection_id == connection_id,
+                                         ~BilledTask.task_id.startswith("expense:"))
     ids = list(task_ids) if task_ids is not None else None
     if ids is not None:
         q = q.where(BilledTask.task_id.in_(ids))
