@@ -30,11 +30,13 @@ from sqlalchemy import select
 
 from bridge.billing import claim_tasks, release_claims
 from bridge.domain import Side
+from bridge.errors import ServiceError
 from bridge.store import Store
 from bridge.store.locks import pid_alive
 from bridge.store.tables import BilledTask
 
 if TYPE_CHECKING:
+    from bridge.clients.books import BooksClient
     from bridge.context import Context
 
 #: a claim older than this is abandoned whoever holds it: an invoice takes seconds to make,
@@ -79,6 +81,15 @@ def compensate(undo: Callable[[], object]) -> Iterator[None]:
         except Exception:  # the original error is the one to report; log the failed undo
             log.exception("compensation failed; the remote record may need a manual clean-up")
         raise
+
+
+def withdraw_invoice(books: BooksClient, invoice_id: str) -> None:
+    """Undo a Books invoice: delete it (Books gives its time entries and expenses back), or
+    void it when Books refuses the delete."""
+    try:
+        books.delete_invoice(invoice_id)
+    except ServiceError:
+        books.mark_invoice(invoice_id, "void")
 
 
 def settle_stale_claims(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bridge import billing
 from bridge.billing import confirm_claims
-from bridge.claims import claimed, compensate, new_claim_id, settle_stale
+from bridge.claims import claimed, compensate, new_claim_id, settle_stale, withdraw_invoice
 from bridge.context import Context
 from bridge.domain import (
     Expense,
@@ -169,18 +169,21 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
         total = Money(round_money(sum((ln.amount for ln in lines), Decimal(0))), currency)
         status = str(made.get("status") or "draft")
         projects_id = None
-        if side is Side.PROJECTS:
-            expense_ids = _projects_expense_ids(ctx, row)
-            pinv = projects.create_invoice(project_id, {
-                "client_id": _client_of(ctx, row, customer) or "", "currency_code": currency,
-                "books_invoice_id": books_id, "line_items": [_projects_line(ln, expense_ids) for ln in lines],
-            })
-            projects_id = str(pinv.get("id") or "")
-        else:
-            link_in_finance(ctx, row, project_id, "invoice", books_id, number, total, status, side, None)
-        txn = Transaction(TxnKind.INVOICE, books_id, project_id, customer, total, status, side, number)
-        with ctx.store.session() as s:
-            repo.record_transaction(s, row.id, txn, lines, projects_id=projects_id, now=now)
+        # on both sides or on neither: if the Projects side or our record fails, the Books
+        # invoice is withdrawn (its time entries and expenses come back) and the claims go
+        with compensate(lambda: withdraw_invoice(ctx.books, books_id)):
+            if side is Side.PROJECTS:
+                expense_ids = _projects_expense_ids(ctx, row)
+                pinv = projects.create_invoice(project_id, {
+                    "client_id": _client_of(ctx, row, customer) or "", "currency_code": currency,
+                    "books_invoice_id": books_id, "line_items": [_projects_line(ln, expense_ids) for ln in lines],
+                })
+                projects_id = str(pinv.get("id") or "")
+            else:
+                link_in_finance(ctx, row, project_id, "invoice", books_id, number, total, status, side, None)
+            txn = Transaction(TxnKind.INVOICE, books_id, project_id, customer, total, status, side, number)
+            with ctx.store.session() as s:
+                repo.record_transaction(s, row.id, txn, lines, projects_id=projects_id, now=now)
         confirm_claims(ctx.store, row.id, claim, books_id)
     return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number)
 

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bridge.billing import claim_keys, confirm_claims, require_lines
-from bridge.claims import claimed, compensate, settle_stale
+from bridge.claims import claimed, compensate, settle_stale, withdraw_invoice
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
-from bridge.errors import InputError, NotFound, ServiceError
+from bridge.errors import InputError, NotFound
 from bridge.store.repo import put_mappings, to_transaction
 from bridge.store.tables import TransactionRow
 from legacy import customers, expenses, finance
@@ -160,9 +160,7 @@ def _undo(
     """Compensation: the Books invoice goes (a delete Books refuses becomes a void), and our
     record goes back to what it was before."""
     try:
-        ctx.books.delete_invoice(books_id)
-    except ServiceError:
-        ctx.books.mark_invoice(books_id, "void")
+        withdraw_invoice(ctx.books, books_id)
     finally:
         with ctx.store.session() as s:
             forget(s, row.id, "invoice", books_id)

@@ -187,3 +187,33 @@ def test_E9_bill_from_a_customer_or_with_no_amount_is_refused_before_any_write(m
         integ.record_bill(pid, _vendor(world), Decimal(0), dt.date(2026, 2, 3))
     assert list(world.ctx.books.list_bills()) == []
     assert integ.transactions(pid) == []
+
+
+@pytest.mark.parametrize("side", [Side.BOOKS, Side.PROJECTS])
+def test_E9_an_invoice_the_projects_side_refuses_is_withdrawn_from_books(
+        make_world: Any, side: Side, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On both sides or on neither: the Books invoice goes again, its time comes back unbilled,
+    the claims are released, and the same invoice can be made once the other side answers."""
+    from sqlalchemy import select
+
+    from bridge.clients.projects import ProjectsClient
+    from bridge.errors import ServiceError
+    from bridge.store.tables import BilledTask
+
+    world, integ, pid = _synced(make_world)
+    books_pid = _books_pid(world, pid)
+    unbilled = _unbilled_entries(world, books_pid)
+
+    def refused(*_: Any, **__: Any) -> None:
+        raise ServiceError("Projects", "POST finance", "the portal is read-only", status=400)
+
+    monkeypatch.setattr(ProjectsClient, "create_invoice" if side is Side.PROJECTS else "link_transaction", refused)
+    with pytest.raises(ServiceError, match="read-only"):
+        integ.create_invoice(pid, side=side)
+    assert [i for i in world.ctx.books.list_invoices() if i.get("status") != "void"] == []
+    assert _unbilled_entries(world, books_pid) == unbilled
+    with world.ctx.store.session() as s:
+        assert list(s.execute(select(BilledTask)).scalars()) == []
+    assert integ.transactions(pid) == []
+    monkeypatch.undo()
+    assert integ.create_invoice(pid, side=side).lines
