@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bridge.claims import new_claim_id
+from bridge.claims import compensate, new_claim_id
 from bridge.context import Context
 from bridge.domain import Money, Side, Transaction, TxnKind
 from bridge.errors import InputError
@@ -43,8 +43,9 @@ def record_bill(ctx: Context, project_id: str, vendor_id: str, amount: Decimal, 
     })
     books_id, number = str(made["bill_id"]), str(made.get("bill_number") or "")
     status = str(made.get("status") or "open")
-    link_in_finance(ctx, row, project_id, "bill", books_id, number, money, status, side, None)
     txn = Transaction(TxnKind.BILL, books_id, project_id, customer, money, status, side, number)
-    with ctx.store.session() as s:
-        repo.record_transaction(s, row.id, txn, now=ctx.clock.now())
+    with compensate(lambda: ctx.books.delete_bill(books_id)):  # on both sides or on neither
+        link_in_finance(ctx, row, project_id, "bill", books_id, number, money, status, side, None)
+        with ctx.store.session() as s:
+            repo.record_transaction(s, row.id, txn, now=ctx.clock.now())
     return txn

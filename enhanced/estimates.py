@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridge import billing
-from bridge.claims import new_claim_id
+from bridge.claims import compensate, new_claim_id
 from bridge.context import Context
 from bridge.domain import InvoiceLine, Money, Side, Transaction, TxnKind, round_money
 from bridge.store import repo
@@ -40,10 +40,11 @@ def create_estimate(ctx: Context, project_id: str, customer_id: str | None, side
     books_id, number = str(made["estimate_id"]), str(made.get("estimate_number") or "")
     total = Money(round_money(sum((ln.amount for ln in quoted), Decimal(0))), currency)
     status = str(made.get("status") or "draft")
-    link_in_finance(ctx, row, project_id, "estimate", books_id, number, total, status, side, None)
     txn = Transaction(TxnKind.ESTIMATE, books_id, project_id, customer, total, status, side, number)
-    with ctx.store.session() as s:
-        repo.record_transaction(s, row.id, txn, now=now)
+    with compensate(lambda: ctx.books.delete_estimate(books_id)):  # on both sides or on neither
+        link_in_finance(ctx, row, project_id, "estimate", books_id, number, total, status, side, None)
+        with ctx.store.session() as s:
+            repo.record_transaction(s, row.id, txn, now=now)
     return txn
 
 

@@ -265,6 +265,9 @@ class BooksClient:
             self._by_reference("/estimates", "estimates", payload),
         )
 
+    def delete_estimate(self, estimate_id: str) -> None:
+        self.http.request("DELETE", f"/estimates/{estimate_id}", params=self._params())
+
     def list_bills(self, **filters: Any) -> Iterator[Record]:
         return self._list("/bills", "bills", filters)
 
@@ -275,6 +278,9 @@ class BooksClient:
         return self._create(
             "/bills", "bill", payload, self._by_reference("/bills", "bills", payload)
         )
+
+    def delete_bill(self, bill_id: str) -> None:
+        self.http.request("DELETE", f"/bills/{bill_id}", params=self._params())
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _params(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:

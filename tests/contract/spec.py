@@ -155,9 +155,11 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("GET", "/estimates", "estimates.yml", "list_estimates"),
     _op("GET", "/estimates/{estimate_id}", "estimates.yml", "get_estimate"),
     _op("POST", "/estimates", "estimates.yml", "create_estimate"),
+    _op("DELETE", "/estimates/{estimate_id}", "estimates.yml", "delete_estimate"),
     _op("GET", "/bills", "bills.yml", "list_bills"),
     _op("GET", "/bills/{bill_id}", "bills.yml", "get_bill"),
     _op("POST", "/bills", "bills.yml", "create_bill"),
+    _op("DELETE", "/bills/{bill_id}", "bills.yml", "delete_bill"),
 )
 
 

@@ -262,6 +262,8 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     books.get_bill(str(bill["bill_id"]))
 
     # deletes last: they give back what the records above hold; one invoice stays
+    books.delete_estimate(str(estimate["estimate_id"]))
+    books.delete_bill(str(bill["bill_id"]))
     books.delete_invoice(invoice_id)
     books.create_invoice({"customer_id": contact_id, "reference_number": "CT-INV-2",
                           "line_items": [{"name": "Review", "rate": 80, "quantity": 1,

@@ -217,3 +217,25 @@ def test_E9_an_invoice_the_projects_side_refuses_is_withdrawn_from_books(
     assert integ.transactions(pid) == []
     monkeypatch.undo()
     assert integ.create_invoice(pid, side=side).lines
+
+
+@pytest.mark.parametrize("kind", ["estimate", "bill"])
+def test_E9_an_estimate_or_bill_the_finance_tab_refuses_is_deleted_from_books(
+        make_world: Any, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.clients.projects import ProjectsClient
+    from bridge.errors import ServiceError
+
+    world, integ, pid = _synced(make_world)
+    vendor = _vendor(world)
+
+    def refused(*_: Any, **__: Any) -> None:
+        raise ServiceError("Projects", "POST finance", "the portal is read-only", status=400)
+
+    monkeypatch.setattr(ProjectsClient, "link_transaction", refused)
+    with pytest.raises(ServiceError, match="read-only"):
+        if kind == "estimate":
+            integ.create_estimate(pid)
+        else:
+            integ.record_bill(pid, vendor, Decimal(10), dt.date(2026, 2, 3))
+    listed = world.ctx.books.list_estimates() if kind == "estimate" else world.ctx.books.list_bills()
+    assert list(listed) == [] and integ.transactions(pid) == []

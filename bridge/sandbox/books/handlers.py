@@ -306,6 +306,11 @@ def create_estimate(call: BooksCall, p: P) -> Response:
     return ok("The estimate has been created", 201, estimate=estimate)
 
 
+def delete_estimate(call: BooksCall, p: P) -> Response:
+    call.state.delete_estimate(p["estimate_id"])
+    return ok("The estimate has been deleted.")
+
+
 def list_bills(call: BooksCall, p: P) -> Response:
     rows, more = call.state.bills(*call.paging(), call.query)
     return listing(call, "bills", rows, more, "Bills")
@@ -317,3 +322,8 @@ def get_bill(call: BooksCall, p: P) -> Response:
 
 def create_bill(call: BooksCall, p: P) -> Response:
     return ok("The bill has been created.", 201, bill=call.state.create_bill(call.payload()))
+
+
+def delete_bill(call: BooksCall, p: P) -> Response:
+    call.state.delete_bill(p["bill_id"])
+    return ok("The bill has been deleted.")

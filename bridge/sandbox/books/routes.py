@@ -62,9 +62,11 @@ ROUTES = [
     ("GET", "/estimates", h.list_estimates),
     ("POST", "/estimates", h.create_estimate),
     ("GET", "/estimates/{estimate_id}", h.get_estimate),
+    ("DELETE", "/estimates/{estimate_id}", h.delete_estimate),
     ("GET", "/bills", h.list_bills),
     ("POST", "/bills", h.create_bill),
     ("GET", "/bills/{bill_id}", h.get_bill),
+    ("DELETE", "/bills/{bill_id}", h.delete_bill),
 ]
 
 

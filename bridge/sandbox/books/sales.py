@@ -301,6 +301,10 @@ class SalesState(BooksBase):
                        ref=estimate["reference_number"])
         return estimate
 
+    def delete_estimate(self, estimate_id: str) -> None:
+        self.need("estimates", estimate_id, "Estimate")
+        self.tx.delete(SERVICE, "estimates", estimate_id)
+
     def bill(self, bill_id: str) -> Body:
         return self.need("bills", bill_id, "Bill")
 
@@ -343,6 +347,10 @@ class SalesState(BooksBase):
         if account.get("account_type") not in types:
             raise invalid(field, f"a {account.get('account_type')} account cannot be used here")
         return account_id
+
+    def delete_bill(self, bill_id: str) -> None:
+        self.need("bills", bill_id, "Bill")
+        self.tx.delete(SERVICE, "bills", bill_id)
 
     def _plain_lines(self, raw_lines: Any, required: bool) -> list[Body]:
         """Lines that bill nothing (estimates, bills): amounts and optional links only."""
