@@ -61,18 +61,41 @@ def _dump(body: Body) -> str:
     return _ENCODER.encode(body)
 
 
-class Tx:
-    """One transaction on one connection; every read and write of the sandbox goes through it."""
+#: a connection's memo of records and settings read by key: (service, kind, id) or ("", "meta",
+#: key) -> the stored JSON text, or None for "not there"
+Memo = dict[tuple[str, str, str], "str | None"]
+MEMO_LIMIT = 4096  # entries; past it the memo starts over (a sync reads ~20,000 distinct tasks)
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+
+class Tx:
+    """One transaction on one connection; every read and write of the sandbox goes through it.
+
+    Reads by key go through the connection's memo, kept right by this class's own writes and
+    emptied by `Db` when another connection has committed or a transaction rolls back: a
+    call's token, user, organization and settings lookups cost no query after the first.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, memo: Memo | None = None) -> None:
         self.conn = conn
+        self.memo: Memo = {} if memo is None else memo
+
+    def _remember(self, key: tuple[str, str, str], text: str | None) -> None:
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = text
 
     # -- documents -------------------------------------------------------------------------
     def get(self, service: str, kind: str, id_: str) -> Body | None:
-        row = self.conn.execute(
-            "SELECT body FROM docs WHERE service=? AND kind=? AND id=?", (service, kind, id_)
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        key = (service, kind, id_)
+        if key in self.memo:
+            text = self.memo[key]
+        else:
+            row = self.conn.execute(
+                "SELECT body FROM docs WHERE service=? AND kind=? AND id=?", (service, kind, id_)
+            ).fetchone()
+            text = row[0] if row else None
+            self._remember(key, text)
+        return json.loads(text) if text is not None else None  # a fresh copy for each caller
 
     def insert(self, service: str, kind: str, id_: str, body: Body,
                parent: str = "", ref: str = "") -> Body:
@@ -80,9 +103,11 @@ class Tx:
             "INSERT INTO docs (service, kind, id, parent, ref, body) VALUES (?,?,?,?,?,?)",
             (service, kind, id_, parent, ref, _dump(body)),
         )
+        self.memo.pop((service, kind, id_), None)
         return body
 
     def insert_many(self, rows: Iterable[Row]) -> None:
+        self.memo.clear()
         self.conn.executemany(
             "INSERT INTO docs (service, kind, id, parent, ref, body) VALUES (?,?,?,?,?,?)",
             ((s, k, i, p, r, _dump(b)) for s, k, i, p, r, b in rows),
@@ -102,12 +127,14 @@ class Tx:
             f"UPDATE docs SET {', '.join(sets)} WHERE service=? AND kind=? AND id=?",
             (*args, service, kind, id_),
         )
+        self.memo.pop((service, kind, id_), None)
         return body
 
     def delete(self, service: str, kind: str, id_: str) -> bool:
         cur = self.conn.execute(
             "DELETE FROM docs WHERE service=? AND kind=? AND id=?", (service, kind, id_)
         )
+        self.memo.pop((service, kind, id_), None)
         return cur.rowcount > 0
 
     def select(self, service: str, kind: str, *, parent: str | None = None,
@@ -183,24 +210,34 @@ class Tx:
         return n
 
     def meta(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        memo_key = ("", "meta", key)
+        if memo_key in self.memo:
+            text = self.memo[memo_key]
+        else:
+            row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            text = row[0] if row else None
+            self._remember(memo_key, text)
+        return json.loads(text) if text is not None else default
 
     def set_meta(self, key: str, value: Any) -> None:
+        text = json.dumps(value)
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            (key, json.dumps(value)),
+            (key, text),
         )
+        self._remember(("", "meta", key), text)
 
     def del_meta(self, key: str) -> None:
         self.conn.execute("DELETE FROM meta WHERE key=?", (key,))
+        self._remember(("", "meta", key), None)
 
     def bulk_load(self, rows: Iterable[Row]) -> None:
         """Insert many records without index upkeep, then build the indexes once.
 
         A duplicate (service, kind, id) fails the unique index: ValueError, rolled back.
         """
+        self.memo.clear()
         for name in INDEXES:
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         self.insert_many(rows)
@@ -212,6 +249,7 @@ class Tx:
 
     def wipe(self, keep_meta: Sequence[str] = ()) -> None:
         """Empty every table (meta keys named in `keep_meta` survive)."""
+        self.memo.clear()
         for table in TABLES:
             if table == "meta" and keep_meta:
                 marks = ",".join("?" for _ in keep_meta)
@@ -262,6 +300,7 @@ class Db:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk seeds keep indexes in memory
             self._local.conn = conn
+            self._local.memo = None  # a memo belongs to one connection
             with self._lock:
                 self._conns.append(conn)
         return conn
@@ -272,12 +311,24 @@ class Db:
         conn = self.connection()
         # IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        memo = self._memo(conn)
         try:
-            yield Tx(conn)
+            yield Tx(conn, memo)
         except BaseException:
             conn.execute("ROLLBACK")
+            memo.clear()  # it may hold what the rolled-back writes wrote
             raise
         conn.execute("COMMIT")
+
+    def _memo(self, conn: sqlite3.Connection) -> Memo:
+        """This thread's memo, emptied if another connection (thread or process) committed
+        since it was last checked; `PRAGMA data_version` changes exactly then."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        memo: Memo | None = getattr(self._local, "memo", None)
+        if memo is None or getattr(self._local, "version", None) != version:
+            memo = self._local.memo = {}
+            self._local.version = version
+        return memo
 
     def release_thread(self) -> None:
         """Close this thread's connection (a served request's thread is about to end)."""
@@ -285,6 +336,7 @@ class Db:
         if conn is None:
             return
         self._local.conn = None
+        self._local.memo = None
         with self._lock:
             if conn in self._conns:
                 self._conns.remove(conn)
@@ -292,7 +344,8 @@ class Db:
 
     def read_meta(self, key: str, default: Any = None) -> Any:
         """One setting, read inside whatever transaction this thread has open (or none)."""
-        return Tx(self.connection()).meta(key, default)
+        conn = self.connection()
+        return Tx(conn, self._memo(conn)).meta(key, default)
 
     def close(self) -> None:
         self._closed = True
