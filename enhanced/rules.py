@@ -118,9 +118,11 @@ def is_billable(log: Mapping[str, Any]) -> bool:
 
 
 def timesheet_own_check(
-    log: Mapping[str, Any], *, approval_on: bool, today: dt.date, portal_users: set[str]
+    log: Mapping[str, Any], *, approval_on: bool, today: dt.date, portal_users: set[str],
+    when: dt.date | None = None,
 ) -> tuple[str, str] | None:
-    """The log's own E13 failure (code, detail), or None. Dependencies are checked by the caller."""
+    """The log's own E13 failure (code, detail), or None. Dependencies are checked by the caller.
+    `when`: the log's date, if the caller has it already."""
     if not is_billable(log):
         return "timesheet_not_billable", ""
     status = str(log.get("approval_status") or "Approved")
@@ -131,7 +133,7 @@ def timesheet_own_check(
         return "timesheet_nonpositive_duration", f"{minutes} minutes"
     if minutes > DAY_MINUTES:
         return "timesheet_over_a_day", f"{minutes // 60}:{minutes % 60:02d} hours"
-    when = log_date(log)
+    when = when or log_date(log)
     if when > today:
         return "timesheet_future_date", f"dated {when.isoformat()}, today is {today.isoformat()}"
     if str(log.get("owner_id", "")) not in portal_users:

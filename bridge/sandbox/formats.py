@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -48,6 +49,7 @@ def parse_mdy(value: object) -> str | None:
     return parse_iso(f"{m.group(3)}-{m.group(1)}-{m.group(2)}")
 
 
+@functools.lru_cache(maxsize=4096)  # a page of logs repeats a few hundred days
 def day_ms(iso: str) -> int:
     """Midnight UTC of a day, in epoch milliseconds (Projects' *_long dates)."""
     day = dt.date.fromisoformat(iso)

@@ -7,6 +7,7 @@ a create whose answer was lost is found again instead of made twice.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -56,7 +57,8 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
         for log in st.projects.list_timelogs(pid):
             counts.fetched += 1
             lid = str(log["id"])
-            label = f"{log.get('owner_name', '')} {log_date(log).isoformat()}".strip()
+            when = log_date(log)  # once: a re-sync reads 200,000 of them
+            label = f"{log.get('owner_name', '')} {when.isoformat()}".strip()
             component = str(log.get("component") or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
             if component == "general" and not st.prefs.general_timesheets:
                 counts.skipped += 1
@@ -81,7 +83,8 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
                     failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
                                                      f"bug {rid}", bugs.failed.get(rid)))
                     continue
-            own = timesheet_own_check(log, approval_on=approval, today=st.today, portal_users=known_users)
+            own = timesheet_own_check(log, approval_on=approval, today=st.today, portal_users=known_users,
+                                      when=when)
             if own is not None:
                 failures.append(failure(own[0], lid, label, own[1]))
                 continue
@@ -91,7 +94,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
             owner = portal_users[str(log["owner_id"])]
             books_uid, _made = people.ensure(owner)
             people.member(pid, books_pid, str(owner["id"]), books_uid)
-            payload = entry_payload(st, log, books_pid, books_tid, books_uid)
+            payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
             apply(
                 st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
                 create=partial(st.books.create_time_entry, payload, marker=marker(lid)),
@@ -123,9 +126,10 @@ def _entry_key(rec: dict[str, Any]) -> str:
     return notes[start:end + 1] if start >= 0 and end > start else ""
 
 
-def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid: str, books_uid: str) -> dict[str, Any]:
+def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid: str, books_uid: str,
+                  when: dt.date | None = None) -> dict[str, Any]:
     minutes = minutes_of(log)
-    when = log_date(log)
+    when = when or log_date(log)
     cutoff = st.prefs.cutoff_date
     notes = str(log.get("notes") or "")
     return {
