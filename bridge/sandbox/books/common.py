@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -47,12 +48,12 @@ class BooksBase:
         self.org_id = org_id
         self.user_id = user_id
 
-    # -- time ------------------------------------------------------------------------------
-    @property
+    # -- time (one instant per request: formatted once) ---------------------------------------
+    @functools.cached_property
     def stamp(self) -> str:
         return books_time(self.now)
 
-    @property
+    @functools.cached_property
     def today(self) -> str:
         return iso_day(self.now)
 
