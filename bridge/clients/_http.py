@@ -234,7 +234,7 @@ class ServiceHttp:
         try:
             request = httpx.Request(
                 method,
-                self._url(path, _query(params)),
+                self._url_for(path, params),
                 headers=headers,
                 json=json,
                 data=data,
@@ -276,9 +276,16 @@ class ServiceHttp:
             response.close()
         return response
 
-    def _build_url(self, path: str, query: str) -> httpx.URL:
-        # cached: parsing a URL is the dearest step of building a request, and a sync sends
-        # thousands of calls to the same few (path, query) pairs
+    def _url_for(self, path: str, params: Mapping[str, Any]) -> httpx.URL:
+        # cached: encoding and parsing a URL are the dearest steps of building a request, and
+        # a sync sends thousands of calls to the same few (path, parameters)
+        try:
+            return self._url(path, tuple(params.items()))
+        except TypeError:  # a list among the values: not hashable, built each time
+            return self._build_url(path, tuple(params.items()))
+
+    def _build_url(self, path: str, params: tuple[tuple[str, Any], ...]) -> httpx.URL:
+        query = str(httpx.QueryParams(dict(params))) if params else ""
         return httpx.URL(f"{self.base_url}{path}{'?' + query if query else ''}")
 
     def _classify(self, response: httpx.Response) -> _Attempt:
@@ -457,10 +464,6 @@ def env_proxy(base_url: str) -> str | None:
     if not parts.hostname or proxy_bypass(parts.hostname):
         return None
     return getproxies().get(parts.scheme)
-
-
-def _query(params: Mapping[str, Any]) -> str:
-    return str(httpx.QueryParams(params)) if params else ""
 
 
 def _truthy(value: Any) -> bool:
