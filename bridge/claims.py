@@ -127,11 +127,14 @@ def _abandoned(holder: str | None, at: dt.datetime, now: dt.datetime) -> bool:
     return now - at > ABANDONED_AFTER
 
 
-def settle_stale(ctx: Context, connection_id: int) -> list[str]:
-    """`settle_stale_claims` with Books asked by reference number (both modes make their
-    Books invoice with the claim as its reference)."""
+def settle_stale(ctx: Context, connection_id: int,
+                 reference_of: Callable[[str], str] = lambda claim: claim) -> list[str]:
+    """`settle_stale_claims` with Books asked by reference number: both modes make their
+    Books invoice with the claim as its reference (`reference_of` maps a claim key that is
+    not itself the reference, such as legacy's local draft ids, to it)."""
     def invoice_exists(claim: str) -> bool:
-        return any(str(i.get("reference_number")) == claim
-                   for i in ctx.books.list_invoices(reference_number=claim))
+        reference = reference_of(claim)
+        return any(str(i.get("reference_number")) == reference
+                   for i in ctx.books.list_invoices(reference_number=reference))
 
     return settle_stale_claims(ctx.store, connection_id, ctx.clock.now(), invoice_exists)

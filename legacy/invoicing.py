@@ -54,7 +54,7 @@ def _project(projects: ProjectsClient, project_id: str) -> Mapping[str, Any]:
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = enabled(ctx)
-    settle_stale(ctx, row.id)  # tasks a killed run claimed, but never invoiced, are free again
+    settle_stale(ctx, row.id, claim_of)  # tasks a killed run claimed, but never invoiced, are free again
     projects = ctx.projects_of(row)
     project = _project(projects, project_id)
     currency = customers.currency_of(ctx, customer_id)

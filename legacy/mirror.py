@@ -36,7 +36,15 @@ from bridge.store.repo import put_mappings, to_transaction, transaction_by_proje
 from bridge.store.tables import IdMap, SyncRun, TransactionRow
 from legacy import customers, expenses, finance
 from legacy.invoicing import publish
-from legacy.ledger import is_local, load_invoice, local_id, project_rows, rows_of, save_invoice
+from legacy.ledger import (
+    claim_of,
+    is_local,
+    load_invoice,
+    local_id,
+    project_rows,
+    rows_of,
+    save_invoice,
+)
 from legacy.lines import (
     books_items,
     content,
@@ -90,7 +98,7 @@ def sync(ctx: Context) -> SyncReport:
     row = enabled(ctx)
     with NamedLock(ctx.store, f"legacy-sync-{row.id}", ctx.clock):
         started = ctx.clock.now()
-        settle_stale(ctx, row.id)  # an invoice adoption a killed run left half-claimed is redone
+        settle_stale(ctx, row.id, claim_of)  # an invoice adoption a killed run left half-claimed is redone
         projects = ctx.projects_of(row)
         tally = Tally()
         tally.counts["customers"]["created"] += customers.learn(ctx, row, projects)

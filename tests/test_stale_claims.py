@@ -148,3 +148,36 @@ def test_a_legacy_draft_finalized_claims_the_expenses_it_gains(make_world: Any) 
     with world.ctx.store.session() as s:  # the draft's task claims are untouched
         kept = set(s.execute(select(BilledTask.task_id).where(BilledTask.invoice_id == draft.invoice_id)).scalars())
     assert kept == {ln.task_id for ln in draft.lines if ln.task_id}
+
+
+def test_a_finalize_killed_after_books_keeps_the_expenses_it_billed(make_world: Any) -> None:
+    """A draft's claims are keyed by its local id, whose Books reference is the claim inside
+    it: a finalize killed after the Books invoice was made leaves its expense claims alone."""
+    world, integration = _ready(make_world, "legacy")
+    draft = integration.create_invoice(PROJECT, None, Side.BOOKS)
+    child = os.fork()
+    if child == 0:
+        try:
+            from bridge.store import Store
+            from bridge.targets import sandbox_context
+
+            ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
+                                  secrets=world.ctx.secrets)
+            create = ctx.books.create_invoice
+
+            def dying(payload: Any) -> Any:
+                create(payload)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            ctx.books.create_invoice = dying  # type: ignore[method-assign]
+            open_integration("legacy", ctx).finalize_invoice(draft.invoice_id, CUSTOMER)
+        finally:
+            os._exit(3)
+    os.waitpid(child, 0)
+    assert [c.task_id for c in _claims(world)] == ["expense:2000000000001"]
+    # the next invoice settles stale claims first: this one's invoice reached Books, so the
+    # expense stays claimed (the tasks are the draft's: nothing is left to bill)
+    with pytest.raises(AlreadyInvoiced):
+        integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+    assert [c.task_id for c in _claims(world)] == ["expense:2000000000001"]
+    assert len(list(world.ctx.books.list_invoices())) == 1
