@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import signal
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,9 +36,11 @@ def _ready(make_world: Any, mode: str) -> tuple[Any, Any]:
     return world, integration
 
 
-def _killed_while_invoicing(world: Any, mode: str, after_books: bool) -> int:
-    """In a forked child: invoice the project and SIGKILL at the Books create (before it
-    when `after_books` is false, right after it otherwise). Returns the child's pid."""
+def _killed_while_invoicing(world: Any, mode: str, after_books: bool,
+                            act: Callable[[Any], object] | None = None) -> int:
+    """In a forked child: run `act(integration)` (default: invoice the project from Books)
+    and SIGKILL at the Books invoice create (before it when `after_books` is false, right
+    after it otherwise). Returns the child's pid."""
     child = os.fork()
     if child == 0:
         try:
@@ -54,7 +57,11 @@ def _killed_while_invoicing(world: Any, mode: str, after_books: bool) -> int:
                 os.kill(os.getpid(), signal.SIGKILL)
 
             ctx.books.create_invoice = dying  # type: ignore[method-assign]
-            open_integration(mode, ctx).create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+            integration = open_integration(mode, ctx)
+            if act is None:
+                integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+            else:
+                act(integration)
         finally:
             os._exit(3)  # not reached: the child dies at the Books create
     _, status = os.waitpid(child, 0)
@@ -155,25 +162,8 @@ def test_a_finalize_killed_after_books_keeps_the_expenses_it_billed(make_world: 
     it: a finalize killed after the Books invoice was made leaves its expense claims alone."""
     world, integration = _ready(make_world, "legacy")
     draft = integration.create_invoice(PROJECT, None, Side.BOOKS)
-    child = os.fork()
-    if child == 0:
-        try:
-            from bridge.store import Store
-            from bridge.targets import sandbox_context
-
-            ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
-                                  secrets=world.ctx.secrets)
-            create = ctx.books.create_invoice
-
-            def dying(payload: Any) -> Any:
-                create(payload)
-                os.kill(os.getpid(), signal.SIGKILL)
-
-            ctx.books.create_invoice = dying  # type: ignore[method-assign]
-            open_integration("legacy", ctx).finalize_invoice(draft.invoice_id, CUSTOMER)
-        finally:
-            os._exit(3)
-    os.waitpid(child, 0)
+    _killed_while_invoicing(world, "legacy", after_books=True,
+                            act=lambda integ: integ.finalize_invoice(draft.invoice_id, CUSTOMER))
     assert [c.task_id for c in _claims(world)] == ["expense:2000000000001"]
     # the next invoice settles stale claims first: this one's invoice reached Books, so the
     # expense stays claimed (the tasks are the draft's: nothing is left to bill)
