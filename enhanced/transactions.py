@@ -188,8 +188,9 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number)
 
 
-def link_in_finance(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str, number: str,
-          total: Money, status: str, side: Side, projects_id: str | None) -> None:
+def link_in_finance(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str,
+                    number: str, total: Money, status: str, side: Side, projects_id: str | None) -> None:
+    """Show a Books transaction in the project's Finance tab (idempotent on kind + Books id)."""
     ctx.projects_of(row).link_transaction(project_id, {
         "kind": kind, "books_id": books_id, "projects_id": projects_id or "", "number": number,
         "total": str(total.amount), "currency_code": total.currency, "status": status, "origin": side.value,
