@@ -35,6 +35,7 @@ from legacy.lines import (
     books_items,
     content,
     dec,
+    head_from_books,
     projects_items,
 )
 from legacy.state import enabled
@@ -132,7 +133,10 @@ def publish(
             save_invoice(s, row.id, out, projects_id=projects_id, now=now, total=dec(made.get("total")))
             if projects_id is not None:
                 put_mappings(s, [{"connection_id": row.id, "kind": "invoice", "projects_id": projects_id,
-                                      "books_id": books_id, "fingerprint": content(out.lines, out.customer_id),
+                                      "books_id": books_id,
+                                      # what Books holds now, header included: a Projects-side
+                                      # header is then the edit the next reconcile carries over
+                                      "fingerprint": content(out.lines, out.customer_id, head_from_books(made)),
                                       "updated_at": now}])
         confirm_claims(ctx.store, row.id, claim, books_id)
     if projects_id is None:

@@ -11,6 +11,7 @@ own currency).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -127,11 +128,76 @@ def from_books(invoice: Mapping[str, Any], known: Sequence[InvoiceLine]) -> list
     return out
 
 
-def content(lines: Iterable[InvoiceLine], customer_id: str | None) -> str:
-    """A hash of what a user edits on an invoice (lines and customer), comparable across
-    the two services: the basis of the edit reconciliation in `legacy.mirror`."""
-    return record_fingerprint({
+# --- invoice header: the fields besides lines and customer that both sides carry (L6) ------
+
+#: notes, the user's reference, invoice and due dates (ISO). Not mirrored: the invoice
+#: number (each side numbers its own), status and totals (Books' alone: the accounting
+#: record), currency (follows the customer), Books' `terms` (Projects has no such field).
+HEAD_FIELDS = ("notes", "reference_number", "date", "due_date")
+Head = dict[str, str]
+
+# What legacy makes a Books invoice's reference_number under: its billing claim
+# (`bridge.claims.new_claim_id`, or PRJ-INV-<id> for one adopted from Projects).
+_CLAIM_REFERENCE = re.compile(r"(BR-[0-9a-f]{20}|PRJ-INV-\d+)")
+
+
+def is_claim_reference(reference: str) -> bool:
+    return _CLAIM_REFERENCE.fullmatch(reference) is not None
+
+
+def head_from_books(invoice: Mapping[str, Any]) -> Head:
+    """The header as Books holds it. A reference that is still legacy's claim key is the
+    toolkit's bookkeeping, not the user's reference: it reads as none (so it is never
+    copied to Projects, and a Projects-side reference may replace it)."""
+    head = {f: str(invoice.get(f) or "").strip() for f in HEAD_FIELDS}
+    if is_claim_reference(head["reference_number"]):
+        head["reference_number"] = ""
+    for f in ("date", "due_date"):
+        head[f] = head[f][:10]
+    return head
+
+
+def head_from_projects(invoice: Mapping[str, Any]) -> Head:
+    head = {f: str(invoice.get(f) or "").strip() for f in HEAD_FIELDS}
+    for f in ("date", "due_date"):
+        head[f] = _iso(head[f])
+    return head
+
+
+def _iso(value: str) -> str:
+    """Projects' MM-DD-YYYY (or an ISO date) as ISO; "" stays ""."""
+    if len(value) == 10 and value[2] == "-" and value[5] == "-":
+        return f"{value[6:]}-{value[:2]}-{value[3:5]}"
+    return value[:10]
+
+
+def head_changes(head: Head, other: Head) -> Head:
+    """The fields of `head` to write to the side that holds `other`: those that differ,
+    except an empty date (a side that did not answer one keeps its own)."""
+    return {f: head.get(f, "") for f in HEAD_FIELDS
+            if head.get(f, "") != other.get(f, "") and (head.get(f) or f not in ("date", "due_date"))}
+
+
+def projects_head(changes: Head) -> dict[str, Any]:
+    """Header changes as Projects' form takes them (Books takes them as they are: ISO)."""
+    return {f: (f"{v[5:7]}-{v[8:10]}-{v[:4]}" if f in ("date", "due_date") and v else v)
+            for f, v in changes.items()}
+
+
+def content(
+    lines: Iterable[InvoiceLine], customer_id: str | None, head: Mapping[str, str] | None = None,
+) -> str:
+    """A hash of what a user edits on an invoice (lines, customer and header), comparable
+    across the two services: the basis of the edit reconciliation in `legacy.mirror`.
+
+    An empty header hashes as before the header took part, so fingerprints recorded without
+    one (by `legacy.invoicing.publish` of an older toolkit) still compare."""
+    record: dict[str, Any] = {
         "customer": customer_id or "",
         "lines": [[line.description, str(line.quantity.normalize()), str(line.rate.normalize())]
                   for line in lines],
-    })
+    }
+    set_fields = {f: v for f, v in (head or {}).items() if v}
+    if set_fields:
+        record["head"] = set_fields
+    return record_fingerprint(record)

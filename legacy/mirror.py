@@ -7,11 +7,13 @@ Direction rules:
 - A Projects invoice unknown to us (made in Projects directly) claims its tasks (L8: one
   holding a task already invoiced is not mirrored, it is reported) and is mirrored into
   Books; without a client it stays a local draft until finalized.
-- A mirrored invoice is compared on what a user edits (lines and customer) against the
-  hash of what was last written to both sides: an edit in Books is written back to the
-  Projects record (L6: viewable *and editable* in Books); an edit in Projects only is
-  written to Books; when both sides changed, Books wins (the accounting record is the one
-  sent to the customer). Status and totals are always taken from Books.
+- A mirrored invoice is compared on what a user edits (lines, customer, notes, reference
+  number, invoice and due dates) against the hash of what was last written to both sides:
+  an edit in Books is written back to the Projects record (L6: viewable *and editable* in
+  Books); an edit in Projects only is written to Books; when both sides changed, Books wins
+  the whole record (the accounting record is the one sent to the customer). Status and
+  totals are always taken from Books. The reference round-trips only once the invoice is
+  recorded under its Books id (see `_reconcile`): until then it is the billing claim key.
 - Books-side invoices and expenses are refreshed from Books and linked into the project's
   Finance view if the link is missing.
 - Pending invoices (a mirror or a finalize that failed half-way) are published again.
@@ -51,6 +53,10 @@ from legacy.lines import (
     dec,
     from_books,
     from_projects,
+    head_changes,
+    head_from_books,
+    head_from_projects,
+    projects_head,
     projects_items,
 )
 from legacy.state import enabled
@@ -157,8 +163,19 @@ def _adopt(
             save_invoice(s, row.id, inv, projects_id=ppid, now=ctx.clock.now())
         confirm_claims(ctx.store, row.id, claim, inv.invoice_id)
     if customer_id is not None:
-        publish(ctx, row, projects, inv, projects_id=ppid, claim=inv.invoice_id, lookup=True)
+        made = publish(ctx, row, projects, inv, projects_id=ppid, claim=inv.invoice_id, lookup=True)
+        _header_to_books(ctx, row, projects, project_id, p, made.invoice_id)
     return "created"
+
+
+def _header_to_books(
+    ctx: Context, row: ConnectionRow, projects: ProjectsClient, project_id: str,
+    p: Mapping[str, Any], books_id: str,
+) -> None:
+    """`publish` makes the Books invoice from lines and customer, under the claim as its
+    reference; the Projects invoice's notes, reference and dates follow at once (L6), by
+    the ordinary reconciliation: Books is as published, so Projects' header is the edit."""
+    _reconcile(ctx, row, projects, project_id, p, books_id)
 
 
 def _org_currency(ctx: Context) -> str:
@@ -176,7 +193,10 @@ def _publish_pending(ctx: Context, row: ConnectionRow, projects: ProjectsClient,
             if found is None:
                 return "unchanged"
             inv, trow = found
-            publish(ctx, row, projects, inv, projects_id=trow.projects_id, claim=local, lookup=True)
+            made = publish(ctx, row, projects, inv, projects_id=trow.projects_id, claim=local, lookup=True)
+            if trow.projects_id is not None:
+                p = projects.get_invoice(inv.project_id, trow.projects_id)
+                _header_to_books(ctx, row, projects, inv.project_id, p, made.invoice_id)
             return "created"
         tally.run("invoices", local, step)
 
@@ -185,6 +205,18 @@ def _reconcile(
     ctx: Context, row: ConnectionRow, projects: ProjectsClient, project_id: str,
     p: Mapping[str, Any], books_id: str,
 ) -> str:
+    """L6 both ways: lines, customer and header (notes, reference, dates) as one record.
+
+    Whichever side differs from the fingerprint last written to both is the edited one; when
+    both are, Books wins the whole record. Only what differs is written: Projects gets the
+    changed header fields alone (new lines would re-claim its tasks); Books is always sent
+    customer and lines, as its API requires on an update.
+
+    The reference number may round-trip here because the invoice is recorded under its Books
+    id and its claims are confirmed: nothing looks the claim up by reference any more (the
+    lookups in `publish` and `settle_stale` concern invoices not in Books yet). Books' claim
+    key itself is never shown as the user's reference (`head_from_books`).
+    """
     ppid = str(p["id"])
     b = ctx.books.get_invoice(books_id)
     with ctx.store.session() as s:
@@ -195,36 +227,44 @@ def _reconcile(
     inv, _ = found
     b_lines = tuple(from_books(b, inv.lines))
     b_customer = str(b.get("customer_id") or "") or None
+    b_head = head_from_books(b)
     p_lines = tuple(from_projects(p))
     p_customer = customers.customer_of(ctx, row, str(p.get("client_id") or "")) or inv.customer_id
-    b_fp, p_fp = content(b_lines, b_customer), content(p_lines, p_customer)
-    outcome = "unchanged"
+    p_head = head_from_projects(p)
+    b_fp, p_fp = content(b_lines, b_customer, b_head), content(p_lines, p_customer, p_head)
+    same_body = content(b_lines, b_customer) == content(p_lines, p_customer)
+    written = False
     if b_fp != p_fp and b_fp != last:  # edited in Books (Books wins a two-sided edit)
-        projects.update_invoice(project_id, ppid, {
-            "client_id": customers.client_of(ctx, row, b_customer),
-            "line_items": projects_items(b_lines),
-        })
-        lines, customer, outcome = b_lines, b_customer, "updated"
+        fields: dict[str, Any] = projects_head(head_changes(b_head, p_head))
+        if not same_body:
+            fields.update(client_id=customers.client_of(ctx, row, b_customer),
+                          line_items=projects_items(b_lines))
+        if fields:
+            projects.update_invoice(project_id, ppid, fields)
+        lines, customer, head, written = b_lines, b_customer, b_head, True
     elif b_fp != p_fp:  # edited in Projects only
         b = ctx.books.update_invoice(books_id, {
             "customer_id": p_customer,
             "line_items": books_items(p_lines, project_id, expenses.mirrors_of(ctx, row, p_lines)),
+            **head_changes(p_head, b_head),
         })
-        lines, customer, outcome = p_lines, p_customer, "updated"
+        lines, customer, head, written = p_lines, p_customer, p_head, True
     else:
-        lines, customer = b_lines, b_customer
+        lines, customer, head = b_lines, b_customer, b_head
     fresh = dataclasses.replace(inv, lines=lines, customer_id=customer,
                                 status=str(b.get("status") or inv.status),
                                 number=str(b.get("invoice_number") or inv.number))
-    fp = content(lines, customer)
-    if outcome == "unchanged" and fp == last and fresh == inv:
-        return outcome
+    fp = content(lines, customer, head)
+    total = dec(b.get("total"))
+    if fp == last and fresh == inv and not written:
+        return "unchanged"
     now = ctx.clock.now()
     with ctx.store.session() as s:
-        save_invoice(s, row.id, fresh, projects_id=ppid, now=now, total=dec(b.get("total")))
+        save_invoice(s, row.id, fresh, projects_id=ppid, now=now, total=total)
         put_mappings(s, [{"connection_id": row.id, "kind": "invoice", "projects_id": ppid,
                               "books_id": books_id, "fingerprint": fp, "updated_at": now}])
-    return "updated" if outcome == "unchanged" else outcome
+    # a fingerprint caught up with sides that already agree is bookkeeping, not an update
+    return "updated" if written or fresh != inv else "unchanged"
 
 
 def _refresh_books_side(

@@ -146,7 +146,9 @@ class ProjectsClient:
 
     def create_invoice(self, project_id: str, fields: Mapping[str, Any]) -> Record:
         """`fields`: `client_id`, `currency_code`, `line_items` (a list: sent as a JSON
-        string), `books_invoice_id`; with the latter, a retried create never makes two."""
+        string), `date` and `due_date` (datetime.date or MM-DD-YYYY), `notes`,
+        `reference_number`, `books_invoice_id`; with the latter, a retried create never
+        makes two."""
         path = self._project(project_id, "invoices/")
         guard = self._linked_guard(
             lambda: self.list_invoices(project_id), "books_invoice_id", fields, "invoice"
@@ -154,6 +156,8 @@ class ProjectsClient:
         return _first(self._post(path, fields, guard=guard), "invoice", "invoices", f"POST {path}")
 
     def update_invoice(self, project_id: str, invoice_id: str, fields: Mapping[str, Any]) -> Record:
+        """Only the fields given change (those of `create_invoice`, and `status`); new
+        `line_items` replace the old ones and claim their tasks again."""
         path = self._project(project_id, f"invoices/{invoice_id}/")
         return _first(
             self._post(path, fields, idempotent=True), "invoice", "invoices", f"POST {path}"

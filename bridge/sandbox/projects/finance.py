@@ -91,6 +91,12 @@ class FinanceState(ProjectsBase):
             invoice["total"] = money_str(total)
         if creating or "date" in form:
             invoice["date"] = form_date(form, "date", default=self.today)
+        # due on receipt unless told otherwise, as Books does [guess]
+        if creating or "due_date" in form:
+            invoice["due_date"] = form_date(form, "due_date", default=invoice["date"])
+        for field in ("notes", "reference_number"):
+            if creating or field in form:
+                invoice[field] = form_text(form, field)
         if creating or "books_invoice_id" in form:
             invoice["books_invoice_id"] = form_text(form, "books_invoice_id")
         if creating or "status" in form:
