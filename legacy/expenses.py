@@ -131,8 +131,10 @@ def mirror(
     if str(expense.get("books_expense_id") or "") != books_id:
         projects.update_expense(project_id, pid, {"books_expense_id": books_id})
     now = ctx.clock.now()
+    # the status Books gives such an expense: it keeps whether it is billable (L9's split)
+    status = "unbilled" if payload["is_billable"] else "nonbillable"
     txn = Transaction(TxnKind.EXPENSE, books_id, project_id, customer_id, Money(amount, currency),
-                      "recorded", Side.PROJECTS)
+                      status, Side.PROJECTS)
     with ctx.store.session() as s:
         put_mappings(s, [{"connection_id": row.id, "kind": KIND, "projects_id": pid, "books_id": books_id,
                               "fingerprint": fingerprint, "updated_at": now}])

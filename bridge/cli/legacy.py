@@ -207,28 +207,41 @@ def sync(app: App) -> None:
 @click.option("--project", "project_id", help="One project (default: all).")
 @click.pass_obj
 def report(app: App, project_id: str | None) -> None:
-    """Invoices and expenses per project, totals per currency (L9)."""
+    """Invoices and expenses per project, totals per currency, expenses split into billable
+    and non-billable (L9)."""
     integration = _integration(app)
     if not isinstance(integration, Reporting):
         raise InputError("this integration has no report")
     data = cast(Reporting, integration).report(project_id)
 
     def human(d: dict[str, Any]) -> None:
+        columns = ["kind", "id", "number", "customer", "status", "origin", "billable", "total"]
         for p in d["projects"]:
-            _table(f"Project {p['project_id']}", ["kind", "id", "number", "customer", "status", "origin", "total"],
-                   [("invoice", t["id"], t["number"], t["customer_id"], t["status"], t["origin"],
+            _table(f"Project {p['project_id']}", columns,
+                   [("invoice", t["id"], t["number"], t["customer_id"], t["status"], t["origin"], "",
                      f"{t['total']} {t['currency']}") for t in p["invoices"]]
                    + [("expense", t["id"], t["number"], t["customer_id"], t["status"], t["origin"],
-                       f"{t['total']} {t['currency']}") for t in p["expenses"]])
+                       "yes" if t.get("billable") else "no", f"{t['total']} {t['currency']}")
+                      for t in p["expenses"]])
             _totals(p["totals"])
+            _split(p.get("expense_split") or {})
         click.echo("all projects:")
         _totals(d["totals"])
+        _split(d.get("expense_split") or {})
     app.emit(data, human)
 
 
 def _totals(totals: dict[str, dict[str, str]]) -> None:
     for bucket, by in totals.items():
         click.echo(f"  {bucket}: " + ", ".join(f"{amount} {cur}" for cur, amount in by.items()))
+
+
+def _split(split: dict[str, dict[str, str]]) -> None:
+    """The expenses' billable and non-billable parts; a part with none shows as 0."""
+    for part, label in (("billable", "billable"), ("non_billable", "non-billable")):
+        by = split.get(part) or {}
+        click.echo(f"  expenses, {label}: "
+                   + (", ".join(f"{amount} {cur}" for cur, amount in by.items()) or "0"))
 
 
 @legacy.command()
