@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from bridge.billing import claim_tasks, release_claims
 from bridge.domain import Side
-from bridge.errors import ServiceError
+from bridge.errors import InputError, ServiceError
 from bridge.store import Store
 from bridge.store.locks import pid_alive
 from bridge.store.tables import BilledTask
@@ -138,3 +138,17 @@ def settle_stale(ctx: Context, connection_id: int,
                    for i in ctx.books.list_invoices(reference_number=reference))
 
     return settle_stale_claims(ctx.store, connection_id, ctx.clock.now(), invoice_exists)
+
+
+def require_no_claims_in_flight(ctx: Context, connection_id: int,
+                                reference_of: Callable[[str], str] = lambda claim: claim) -> None:
+    """Before a migration or rollback moves a connection's task marks: release the claims of
+    dead processes, and refuse while a live one is still making its invoice."""
+    settle_stale(ctx, connection_id, reference_of)
+    with ctx.store.session() as s:
+        live = s.execute(select(BilledTask.invoice_id, BilledTask.holder).where(
+            BilledTask.connection_id == connection_id, BilledTask.state == "claimed").distinct()).all()
+    if live:
+        who = ", ".join(f"claim {claim} held by {holder or 'unknown'}" for claim, holder in live[:5])
+        raise InputError(f"an invoice is being made right now ({who})",
+                         hint="run this again when it has finished; a claim whose process died is released")

@@ -176,6 +176,21 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class LeftOff:
+    """A record an invoice did not bill, and why (bridge.eligibility names the codes)."""
+
+    kind: str  # task | time_log | expense
+    record_id: str
+    name: str
+    code: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "id": self.record_id, "name": self.name, "code": self.code,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Invoice:
     invoice_id: str
     project_id: str
@@ -185,6 +200,8 @@ class Invoice:
     origin: Side
     lines: tuple[InvoiceLine, ...] = ()
     number: str = ""
+    #: what the invoice did not bill and why; only on the answer to the create that made it
+    left_off: tuple[LeftOff, ...] = field(default=(), compare=False)
 
     @property
     def total(self) -> Money:

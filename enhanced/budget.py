@@ -13,9 +13,10 @@ from typing import Any
 
 from bridge.budget import CallBudget, pages
 from bridge.domain import Module
+from bridge.eligibility import TimeRule, approval_required
 from enhanced import errors
 from enhanced.preferences import Prefs
-from enhanced.rules import client_currency, timesheet_own_check
+from enhanced.rules import client_currency
 from enhanced.sync import maps
 from enhanced.sync.projects import SKIPPED_STATUSES, primary_client
 from enhanced.sync.state import SyncState
@@ -175,9 +176,8 @@ def _timesheets(st: SyncState, b: CallBudget, prefs: Prefs, upstream: list[dict[
 
     portals = list(st.projects.list_portals())
     b.add("projects", "portals", _projects_pages(len(portals)))
-    approval = next((q.get("timesheet_approval", True) not in (False, "false", 0)
-                     for q in portals if str(q.get("id")) == st.conn.portal_id), True)
     portal_users = _portal_users(st, b)
+    rule = TimeRule(approval_required(portals, st.conn.portal_id), st.today, frozenset(portal_users))
     people = _People(st, b, users, members)
     generals = set(mapped["general_task"])
     for p in upstream:
@@ -192,7 +192,7 @@ def _timesheets(st: SyncState, b: CallBudget, prefs: Prefs, upstream: list[dict[
             if pid not in fetched or (component in ("task", "bug")
                                       and _ref_id(log, component) not in children[component]):
                 continue
-            if timesheet_own_check(log, approval_on=approval, today=st.today, portal_users=set(portal_users)):
+            if rule.refusal(log):
                 continue
             if component == "general" and pid not in generals:
                 b.add("books", "create general tasks", 1)

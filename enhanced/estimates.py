@@ -29,9 +29,9 @@ def create_estimate(ctx: Context, project_id: str, customer_id: str | None, side
     row = enabled_connection(ctx)
     books_pid = books_project(ctx, row, project_id)
     customer, currency = project_customer(ctx, books_pid, customer_id)
-    quoted = [InvoiceLine(ln.description, ln.quantity, ln.rate)
-              for ln in invoice_lines(ctx, row, project_id, books_pid, customer)]
-    billing.require_lines(quoted, project_id)
+    work = invoice_lines(ctx, row, project_id, books_pid, customer, currency)
+    billing.require_lines(work, project_id)
+    quoted = [InvoiceLine(ln.description, ln.quantity, ln.rate) for ln in work.lines]
     now = ctx.clock.now()
     made = ctx.books.create_estimate({
         "customer_id": customer, "project_id": books_pid, "reference_number": new_claim_id("ES"),

@@ -35,6 +35,7 @@ from bridge.domain import (
     TxnKind,
     round_money,
 )
+from bridge.eligibility import time_rule
 from bridge.errors import InputError
 from bridge.store import repo
 from bridge.store.tables import ConnectionRow, InvoiceLineRow, TransactionRow
@@ -82,43 +83,46 @@ def _books_expenses(ctx: Context, books_pid: str, customer: str) -> list[dict[st
 
 
 def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: str,
-                  customer: str) -> list[InvoiceLine]:
+                  customer: str, currency: str) -> billing.Selection:
     projects = ctx.projects_of(row)
     unbilled = {str(e["time_entry_id"]) for e in
                 ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
     entry_of = {lid: m.books_id for lid, m in maps.load(ctx.store, row.id, "time_entry").items()
                 if m.books_id in unbilled}
     all_logs = list(projects.list_timelogs(project_id))
-    logs = [log for log in all_logs if str(log["id"]) in entry_of]
     entries_by_task: dict[str, list[str]] = defaultdict(list)
-    for log in logs:
+    for log in all_logs:
         task = log.get("task")
-        if isinstance(task, dict) and task.get("id"):
+        if str(log["id"]) in entry_of and isinstance(task, dict) and task.get("id"):
             entries_by_task[str(task["id"])].append(entry_of[str(log["id"])])
-    rate = ctx.projects_of(row).get_project(project_id).get("rate")
+    rate = projects.get_project(project_id).get("rate")
     with ctx.store.session() as s:
         billed = repo.billed_task_ids(s, row.id)
         invoiced_expenses = set(s.execute(select(InvoiceLineRow.expense_id).where(
             InvoiceLineRow.connection_id == row.id, InvoiceLineRow.expense_id.is_not(None))).scalars())
+        used = {e for e in invoiced_expenses if e} | repo.billed_expense_ids(s, row.id)
     tasks = list(projects.list_tasks(project_id))
+    # a task a Projects-side invoice holds (made before this connection, or by legacy) is billed
+    billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
     project_rate = Decimal(str(rate)) if rate not in (None, "") else None
-    lines = billing.task_lines(tasks, logs, project_rate, billed)
-    if not lines:
-        billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed)
-    lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,
-                         tuple(sorted(entries_by_task.get(ln.task_id or "", ())))) for ln in lines]
+    # the same rule as legacy (bridge.eligibility), and only time Books holds as unbilled
+    rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
+    work = billing.task_work(tasks, all_logs, project_rate, billed, rule, in_books=set(entry_of))
+    if not work.lines:
+        billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed, rule)
+    work.lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,
+                              tuple(sorted(entries_by_task.get(ln.task_id or "", ())))) for ln in work.lines]
     # Expenses recorded in Projects, for that customer only (L5's rule, kept so that moving to
     # enhanced changes no invoice): those only in Projects, and the Books copies of those this
     # integration recorded, billed by their Books expense_id so Books marks them invoiced (E9).
     # An expense recorded natively in Books is left for the user to add in Books.
-    used = {e for e in invoiced_expenses if e}
     in_projects = list(projects.list_expenses(project_id))
     twins = {str(e["books_expense_id"]) for e in in_projects if e.get("books_expense_id")}
-    lines += billing.expense_lines([e for e in in_projects if not e.get("books_expense_id")],
-                                   _client_of(ctx, row, customer), used)
-    lines += billing.expense_lines([e for e in _books_expenses(ctx, books_pid, customer) if e["id"] in twins],
-                                   customer, used)
-    return lines
+    work += billing.expense_work([e for e in in_projects if not e.get("books_expense_id")],
+                                 _client_of(ctx, row, customer), currency, used)
+    work += billing.expense_work([e for e in _books_expenses(ctx, books_pid, customer) if e["id"] in twins],
+                                 customer, currency, used)
+    return work
 
 
 def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str]) -> dict[str, Any]:
@@ -155,8 +159,9 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     settle_stale(ctx, row.id)  # tasks a killed run claimed, but never invoiced, are free again
     books_pid = books_project(ctx, row, project_id)
     customer, currency = project_customer(ctx, books_pid, customer_id)
-    lines = invoice_lines(ctx, row, project_id, books_pid, customer)
-    billing.require_lines(lines, project_id)
+    work = invoice_lines(ctx, row, project_id, books_pid, customer, currency)
+    billing.require_lines(work, project_id)
+    lines = work.lines
     books_expenses = {str(e["id"]) for e in _books_expenses(ctx, books_pid, customer)}
     now = ctx.clock.now()
     projects = ctx.projects_of(row)
@@ -185,7 +190,8 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
             with ctx.store.session() as s:
                 repo.record_transaction(s, row.id, txn, lines, projects_id=projects_id, now=now)
         confirm_claims(ctx.store, row.id, claim, books_id)
-    return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number)
+    return Invoice(books_id, project_id, customer, currency, status, side, tuple(lines), number,
+                   left_off=tuple(work.left_off))
 
 
 def link_in_finance(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str,

@@ -63,11 +63,12 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     if customer_id and client_id is None:  # a client added since the last sync
         customers.learn(ctx, row, projects)
         client_id = customers.client_of(ctx, row, customer_id)
-    lines = billable_lines(ctx, row, projects, project, currency, client_id)
-    require_lines(lines, project_id)
-    with claimed(ctx.store, row.id, claim_keys(lines), side, ctx.clock.now()) as claim:
+    work = billable_lines(ctx, row, projects, project, currency, client_id)
+    require_lines(work, project_id)
+    with claimed(ctx.store, row.id, claim_keys(work.lines), side, ctx.clock.now()) as claim:
         draft = Invoice(local_id(claim), project_id, customer_id, currency,
-                        "draft" if customer_id is None else "pending", side, tuple(lines))
+                        "draft" if customer_id is None else "pending", side, tuple(work.lines),
+                        left_off=tuple(work.left_off))
         if side is Side.PROJECTS:
             return _from_projects(ctx, row, projects, draft, client_id, claim)
         if customer_id is None:
@@ -187,10 +188,11 @@ def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice
     projects = ctx.projects_of(row)
     currency = customers.currency_of(ctx, customer_id)
     client_id = customers.client_of(ctx, row, customer_id)
-    extra: Sequence[InvoiceLine] = billable_lines(
+    work = billable_lines(
         ctx, row, projects, _project(projects, inv.project_id), currency, client_id, extra_only=True)
+    extra: Sequence[InvoiceLine] = work.lines
     ready = dataclasses.replace(inv, customer_id=customer_id, currency=currency,
-                                lines=inv.lines + tuple(extra), status="pending")
+                                lines=inv.lines + tuple(extra), status="pending", left_off=tuple(work.left_off))
     if trow.projects_id is not None:  # a Projects-side draft: the Projects record gets them too
         projects.update_invoice(inv.project_id, trow.projects_id, {
             "client_id": client_id, "currency_code": currency,

@@ -1,9 +1,10 @@
 """What goes on a legacy invoice, and the line formats of the two services.
 
 Lines come from Projects (the legacy integration never copies tasks or time into Books):
-completed, billable, not yet invoiced tasks with their logged billable hours, at the task's
-rate or else the project's (`bridge.billing.task_lines`), plus the project's billable
-expenses of the chosen customer only (L5, `bridge.billing.expense_lines`), in the invoice's
+completed, billable, not yet invoiced tasks with the hours the time rule allows
+(`bridge.eligibility`), at the task's rate or else the project's (`bridge.billing.task_work`),
+plus the project's billable expenses of the chosen customer only (L5,
+`bridge.billing.expense_work`), in the invoice's
 currency (an expense in another currency cannot sit on it and waits for an invoice in its
 own currency).
 """
@@ -16,9 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import expense_lines, refuse_if_all_billed, task_lines
+from bridge.billing import Selection, expense_work, refuse_if_all_billed, task_work
 from bridge.domain import InvoiceLine
-from bridge.store.repo import billed_task_ids, record_fingerprint
+from bridge.eligibility import time_rule
+from bridge.store.repo import billed_expense_ids, billed_task_ids, record_fingerprint
 from legacy.ledger import invoiced_expense_ids
 
 if TYPE_CHECKING:
@@ -36,8 +38,8 @@ def dec(value: Any) -> Decimal | None:
 def billable_lines(
     ctx: Context, row: ConnectionRow, projects: ProjectsClient, project: Mapping[str, Any],
     currency: str, client_id: str | None, *, extra_only: bool = False,
-) -> list[InvoiceLine]:
-    """The lines an invoice for this project and client would carry now.
+) -> Selection:
+    """The lines an invoice for this project and client would carry now, and what it leaves off.
 
     `extra_only`: only the expense lines (a draft given its customer gains that customer's
     expenses; its task lines were fixed when it was made).
@@ -45,22 +47,20 @@ def billable_lines(
     pid = str(project["id"])
     with ctx.store.session() as s:
         billed = billed_task_ids(s, row.id)
-        used = invoiced_expense_ids(s, row.id)
-    lines: list[InvoiceLine] = []
+        used = invoiced_expense_ids(s, row.id) | billed_expense_ids(s, row.id)
+    out = Selection()
     if not extra_only:
         tasks = list(projects.list_tasks(pid, status="all"))
         # A task an upstream invoice holds (made in Projects, not synced yet) is billed too.
         billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
         logs = list(projects.list_timelogs(pid))
         rate = dec(project.get("rate"))
-        lines = task_lines(tasks, logs, rate, billed)
-        if not lines:
-            refuse_if_all_billed(tasks, logs, rate, billed)
-    if client_id:
-        same_currency = [e for e in projects.list_expenses(pid)
-                         if str(e.get("currency_code") or currency) == currency]
-        lines += expense_lines(same_currency, client_id, used)
-    return lines
+        rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
+        out = task_work(tasks, logs, rate, billed, rule)
+        if not out.lines:
+            refuse_if_all_billed(tasks, logs, rate, billed, rule)
+    out += expense_work(projects.list_expenses(pid), client_id, currency, used)
+    return out
 
 
 # --- wire formats ------------------------------------------------------------------------

@@ -1,14 +1,18 @@
 """M5: return to the legacy state. The legacy scope was never written by the migration
 (only its connection's state), so rolling back is deleting the enhanced scope the run made
-and restoring that state. Each table is one transaction; an interrupted rollback is
-finished by running it again."""
+and restoring that state, except for one thing: what the enhanced integration billed since
+the migration is carried back as billed into the legacy scope (L8, docs/BILLING.md), so no
+task, time or expense it billed can be billed again. Each table is one transaction; an
+interrupted rollback is finished by running it again."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
+from bridge.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError
 from bridge.secrets import connection_key_name
@@ -38,10 +42,19 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
             raise InputError("there is no migration to roll back")
         target = run.target_connection_id
         deleted: dict[str, int] = {}
+        carried: list[dict[str, str]] = []
         with ctx.store.session() as s:
+            if target is not None:
+                # locked as a claim locks it: an enhanced invoice claiming now either committed
+                # before (and its marks are carried back) or sees this and refuses (billing_gate)
+                s.execute(select(ConnectionRow.id).where(ConnectionRow.id == target).with_for_update())
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="rolling_back"))
+        if target is not None:
+            require_no_claims_in_flight(ctx, target)
         for model in SCOPED:
             with ctx.store.session() as s:
+                if model is BilledTask and target is not None:
+                    carried = carry_back(s, target, legacy.id)
                 res = s.execute(delete(model).where(model.connection_id == target))
                 deleted[model.__tablename__] = res.rowcount  # type: ignore[attr-defined]
         now = ctx.clock.now()
@@ -56,4 +69,19 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
         if target is not None:
             ctx.secrets.delete(connection_key_name("enhanced", target))
         return {"migration_id": run.id, "state": "rolled_back", "legacy_state": run.source_state,
-                "deleted": deleted}
+                "deleted": deleted, "carried_back": carried}
+
+
+def carry_back(s: Session, target: int, legacy_id: int) -> list[dict[str, str]]:
+    """L8 across a rollback: what the enhanced integration billed since the migration stays
+    billed for the legacy one. Runs in the transaction that deletes the enhanced marks, so a
+    rollback stopped at any point has either both or neither; the primary key of the legacy
+    scope refuses a mark twice."""
+    made = s.execute(select(BilledTask).where(
+        BilledTask.connection_id == target, BilledTask.migration_id.is_(None),
+        BilledTask.state == "billed")).scalars().all()
+    s.add_all([BilledTask(connection_id=legacy_id, task_id=b.task_id, invoice_id=b.invoice_id, side=b.side,
+                          state="billed", billed_at=b.billed_at, migration_id=None, holder=None)
+               for b in made])
+    s.flush()
+    return [{"key": b.task_id, "invoice_id": b.invoice_id, "side": b.side} for b in made]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+import bridge.claims
 from bridge.billing import claim_keys
 from bridge.claims import settle_stale_claims
 from bridge.domain import Side, TxnKind
@@ -125,28 +126,42 @@ def test_only_dead_or_day_old_holders_are_released(make_world: Any) -> None:
     assert {c.task_id for c in _claims(world)} == {"t-alive", "t-elsewhere"}
 
 
+def _race_before_claim(monkeypatch: pytest.MonkeyPatch, world: Any, winner: BilledTask) -> None:
+    """The racing winner's claim lands between the loser's choice of lines and its own claim."""
+    real = bridge.claims.claim_tasks
+
+    def racing(*args: Any, **kwargs: Any) -> None:
+        with world.ctx.store.session() as s:
+            s.merge(winner)
+        real(*args, **kwargs)
+    monkeypatch.setattr(bridge.claims, "claim_tasks", racing)
+
+
 @pytest.mark.parametrize("mode", MODES)
-def test_an_expense_a_racing_invoice_claimed_first_is_not_billed_again(make_world: Any, mode: str) -> None:
+def test_an_expense_a_racing_invoice_claimed_first_is_not_billed_again(
+        make_world: Any, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Expenses are claimed with the tasks (`expense:<id>` keys), so the loser of a race for
     one expense is refused before any remote write, as for a task (L8 for expenses)."""
     world, integration = _ready(make_world, mode)
     racer = dt.datetime(2026, 1, 20, 12, tzinfo=dt.UTC)
-    with world.ctx.store.session() as s:  # the winner of the race holds the stock-photo expense
-        s.add(BilledTask(connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="projects",
-                         state="claimed", billed_at=racer, holder=f"{socket.gethostname()}:{os.getpid()}"))
+    # the winner of the race claims the stock-photo expense after this invoice chose its lines
+    _race_before_claim(monkeypatch, world, BilledTask(
+        connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="projects",
+        state="claimed", billed_at=racer, holder=f"{socket.gethostname()}:{os.getpid()}"))
     with pytest.raises(AlreadyInvoiced, match=r"expense 2000000000001 \(invoiced from projects\)"):
         integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
     assert list(world.ctx.books.list_invoices()) == []
     assert [c.invoice_id for c in _claims(world)] == ["RACER-1"]  # the loser's claims went with it
 
 
-def test_a_legacy_draft_finalized_claims_the_expenses_it_gains(make_world: Any) -> None:
+def test_a_legacy_draft_finalized_claims_the_expenses_it_gains(
+        make_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     world, integration = _ready(make_world, "legacy")
     draft = integration.create_invoice(PROJECT, None, Side.BOOKS)  # no customer: a local draft
     assert draft.status == "draft" and not any(ln.expense_id for ln in draft.lines)
-    with world.ctx.store.session() as s:
-        s.add(BilledTask(connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="books",
-                         state="billed", billed_at=dt.datetime(2026, 1, 20, tzinfo=dt.UTC)))
+    _race_before_claim(monkeypatch, world, BilledTask(
+        connection_id=1, task_id="expense:2000000000001", invoice_id="RACER-1", side="books",
+        state="billed", billed_at=dt.datetime(2026, 1, 20, tzinfo=dt.UTC)))
     with pytest.raises(AlreadyInvoiced, match="expense 2000000000001"):
         integration.finalize_invoice(draft.invoice_id, CUSTOMER)
     assert list(world.ctx.books.list_invoices()) == []

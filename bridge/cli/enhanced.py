@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from bridge.cli.app import App, is_tty
+from bridge.cli.left_off import left_off_json, show_left_off
 from bridge.domain import MODULE_ORDER, Credentials, Side
 from bridge.errors import InputError
 
@@ -254,8 +255,13 @@ def invoice_create(app: App, project_id: str, customer_id: str | None, side: str
     data = {"invoice_id": inv.invoice_id, "number": inv.number, "project_id": inv.project_id,
             "customer_id": inv.customer_id, "total": str(inv.total), "status": inv.status, "origin": inv.origin.value,
             "lines": [{"description": ln.description, "quantity": str(ln.quantity), "rate": str(ln.rate),
-                       "task_id": ln.task_id, "time_entry_ids": list(ln.time_entry_ids)} for ln in inv.lines]}
-    app.emit(data, lambda d: click.echo(f"invoice {d['invoice_id']} {d['number']}: {d['total']} ({d['status']})"))
+                       "task_id": ln.task_id, "time_entry_ids": list(ln.time_entry_ids)} for ln in inv.lines],
+            "left_off": left_off_json(inv.left_off)}
+
+    def human(d: dict[str, Any]) -> None:
+        click.echo(f"invoice {d['invoice_id']} {d['number']}: {d['total']} ({d['status']})")
+        show_left_off(d["left_off"])
+    app.emit(data, human)
 
 
 @enhanced.group()

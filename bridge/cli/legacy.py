@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bridge.cli.app import App
+from bridge.cli.left_off import left_off_json, show_left_off
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
 from bridge.interface import Integration
@@ -132,6 +133,7 @@ def _invoice_view(d: dict[str, Any]) -> None:
     _table("Lines", ["description", "quantity", "rate", "task", "expense"],
            [(x["description"], x["quantity"], x["rate"], x["task_id"], x["expense_id"]) for x in d["lines"]])
     click.echo(f"total {total.quantize(Decimal('0.01'))} {d['currency']}")
+    show_left_off(d.get("left_off") or ())
 
 
 @invoice.command("create")
@@ -143,7 +145,7 @@ def _invoice_view(d: dict[str, Any]) -> None:
 def invoice_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:
     """Invoice a project's completed, unbilled work and the customer's expenses."""
     inv = _integration(app).create_invoice(project_id, customer_id, Side(side))
-    app.emit(_plain(inv), _invoice_view)
+    app.emit({**_plain(inv), "left_off": left_off_json(inv.left_off)}, _invoice_view)
 
 
 @invoice.command("finalize")
@@ -153,7 +155,7 @@ def invoice_create(app: App, project_id: str, customer_id: str | None, side: str
 def invoice_finalize(app: App, invoice_id: str, customer_id: str) -> None:
     """Give a draft its customer and put it into Books (L4)."""
     inv = _integration(app).finalize_invoice(invoice_id, customer_id)
-    app.emit(_plain(inv), _invoice_view)
+    app.emit({**_plain(inv), "left_off": left_off_json(inv.left_off)}, _invoice_view)
 
 
 @legacy.group()

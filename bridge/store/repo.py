@@ -191,6 +191,14 @@ def billed_task_ids(session: Session, connection_id: int, task_ids: Iterable[str
     return set(session.execute(q).scalars())
 
 
+def billed_expense_ids(session: Session, connection_id: int) -> set[str]:
+    """Expenses billed or claimed under this connection (their `expense:<id>` keys), whichever
+    integration billed them: a rollback carries the enhanced marks back here."""
+    keys = session.execute(select(BilledTask.task_id).where(
+        BilledTask.connection_id == connection_id, BilledTask.task_id.startswith("expense:"))).scalars()
+    return {k.removeprefix("expense:") for k in keys}
+
+
 def lines_of(session: Session, connection_id: int, invoice_id: str) -> list[InvoiceLine]:
     rows = session.execute(select(InvoiceLineRow).where(
         InvoiceLineRow.connection_id == connection_id, InvoiceLineRow.invoice_id == invoice_id

@@ -36,6 +36,7 @@ class SyncState:
     _portal_users: dict[str, dict[str, Any]] | None = None
     _books_user: dict[str, Any] | None = None
     _project_users: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _tasks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def books(self) -> BooksClient:
@@ -59,6 +60,12 @@ class SyncState:
         if project_id not in self._project_users:
             self._project_users[project_id] = list(self.projects.project_users(project_id))
         return self._project_users[project_id]
+
+    def tasks_of(self, project_id: str) -> list[dict[str, Any]]:
+        """A project's upstream tasks, read once per sync (the tasks and timesheets modules)."""
+        if project_id not in self._tasks:
+            self._tasks[project_id] = list(self.projects.list_tasks(project_id))
+        return self._tasks[project_id]
 
     def books_me(self) -> dict[str, Any]:
         if self._books_user is None:

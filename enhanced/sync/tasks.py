@@ -31,7 +31,7 @@ def project_label(p: dict[str, Any]) -> str:
 
 def run(st: SyncState, counts: Counts) -> list[Failure]:
     return sync_children(
-        st, counts, kind="task", items=lambda pid: st.projects.list_tasks(pid),
+        st, counts, kind="task", items=st.tasks_of,
         name=lambda t: str(t.get("name", "")), payload=task_payload,
         on_unfetched=lambda t, p, code: upstream_failure(
             "task_project_not_fetched", str(t["id"]), str(t.get("name", "")), project_label(p), code),

@@ -1,6 +1,8 @@
 """Timesheets module (E4, E13): billable, approved logs of fetched tasks, bugs and (with the
 General Timesheets switch on) general logs become Books time entries. Dated before the
-cutoff they arrive invoiced, the rest unbilled. A general log goes on one "General" Books
+cutoff, or on a task billed already (invoiced upstream, or by the legacy integration), they
+arrive as time Books never bills (`is_billable` false: the create request has no
+`billed_status`); the rest unbilled and billable. A general log goes on one "General" Books
 task per project, made when first needed. Each entry's notes carry a `plog:<id>` marker, so
 a create whose answer was lost is found again instead of made twice.
 """
@@ -11,10 +13,10 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
-from bridge.billing import minutes_of
+from bridge.eligibility import TimeRule, approval_required, minutes_of
 from bridge.errors import ServiceError
-from bridge.store.repo import record_fingerprint
-from enhanced.rules import Failure, failure, log_date, timesheet_own_check, upstream_failure
+from bridge.store.repo import billed_task_ids, record_fingerprint
+from enhanced.rules import Failure, failure, log_date, upstream_failure
 from enhanced.sync import maps
 from enhanced.sync.common import Counts, Finder, apply, create_once
 from enhanced.sync.deps import upstream
@@ -29,11 +31,17 @@ def marker(log_id: str) -> str:
     return f"[plog:{log_id}]"
 
 
-def approval_on(st: SyncState) -> bool:
-    for portal in st.projects.list_portals():
-        if str(portal.get("id")) == st.conn.portal_id:
-            return portal.get("timesheet_approval", True) not in (False, "false", 0)
-    return True
+def time_rule(st: SyncState) -> TimeRule:
+    """The rule every invoice bills by (bridge.eligibility), for this portal and sync."""
+    return TimeRule(approval_required(st.projects.list_portals(), st.conn.portal_id), st.today,
+                    frozenset(st.portal_users()))
+
+
+def billed_upstream(st: SyncState, project_id: str, billed: set[str]) -> set[str]:
+    """Tasks whose time is billed already: invoiced on the Projects side (before this
+    connection, or by the legacy integration) or billed under this connection (the marks a
+    migration carries). Their time arrives in Books as invoiced, never as billable."""
+    return billed | {str(t["id"]) for t in st.tasks_of(project_id) if t.get("invoiced")}
 
 
 def run(st: SyncState, counts: Counts) -> list[Failure]:
@@ -44,8 +52,9 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     entries = maps.load(st.ctx.store, st.cid, "time_entry")
     people = People(st)
     portal_users = st.portal_users()
-    known_users = set(portal_users)
-    approval = approval_on(st)
+    rule = time_rule(st)
+    with st.ctx.store.session() as s:
+        billed = billed_task_ids(s, st.cid)
     claimed = {m.books_id for m in entries.values()}
     failures: list[Failure] = []
     upstream_projects = st.upstream_projects()
@@ -54,6 +63,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
         books_pid = projects.books_id(pid)
         finder = Finder(partial(st.books.list_time_entries, project_id=books_pid),
                         _entry_key, "time_entry_id", claimed)
+        invoiced_tasks: set[str] | None = None  # read once per project, when a log needs it
         for log in st.projects.list_timelogs(pid):
             counts.fetched += 1
             lid = str(log["id"])
@@ -83,8 +93,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
                     failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
                                                      f"bug {rid}", bugs.failed.get(rid)))
                     continue
-            own = timesheet_own_check(log, approval_on=approval, today=st.today, portal_users=known_users,
-                                      when=when)
+            own = rule.refusal(log, when)
             if own is not None:
                 failures.append(failure(own[0], lid, label, own[1]))
                 continue
@@ -95,9 +104,17 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
             books_uid, _made = people.ensure(owner)
             people.member(pid, books_pid, str(owner["id"]), books_uid)
             payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
+            created = payload
+            if component == "task" and lid not in entries:
+                if invoiced_tasks is None:
+                    invoiced_tasks = billed_upstream(st, pid, billed)
+                if _ref_id(log, "task") in invoiced_tasks:
+                    # decided once, at creation: the fingerprint stays the preference-driven
+                    # payload, so a later invoice of the task makes no re-sync write (E14)
+                    created = {**payload, "is_billable": False}
             apply(
                 st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
-                create=partial(st.books.create_time_entry, payload, marker=marker(lid)),
+                create=partial(st.books.create_time_entry, created, marker=marker(lid)),
                 update=partial(_update_entry, st, payload),
                 id_field="time_entry_id", finder=finder, key=marker(lid),
             )
@@ -138,8 +155,9 @@ def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid:
         "user_id": books_uid,
         "log_date": when.isoformat(),
         "log_time": f"{minutes // 60:02d}:{minutes % 60:02d}",
-        "is_billable": True,
-        "billed_status": "invoiced" if cutoff is not None and when < cutoff else "unbilled",
+        # Books' create request has no billed_status (time-entries.yml): time that must never
+        # be billed (dated before the cutoff, E3) arrives non-billable, the one documented way
+        "is_billable": cutoff is None or when >= cutoff,
         "notes": f"{notes} {marker(str(log['id']))}".strip(),
     }
 
