@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bridge.context import Context
 from bridge.domain import Connection, Credentials, Portal, Role
 from bridge.errors import NotConnected, PermissionRefused, PortalMismatch, ServiceError
 from bridge.store import repo
-from bridge.store.tables import ConnectionRow
+from bridge.store.tables import ConnectionRow, MigrationRun
 from enhanced import preferences
 
 MODE = "enhanced"
@@ -127,7 +129,12 @@ def _mismatch(row: ConnectionRow, portal_id: str) -> PortalMismatch:
 
 
 def reenable(ctx: Context, portal_id: str) -> Connection:
-    """E11/M6: only the portal of the latest enhanced connection, migrated ones included."""
+    """E11/M6: only the portal of the latest enhanced connection, migrated ones included.
+
+    Re-enabling a migration's target records it on the run (`reenabled_at`, in the same
+    transaction as the state change): `migrate verify` accepts the target leaving its
+    migrated state (disabled, default preferences) only after this gate was passed.
+    """
     with ctx.store.session() as s:
         row = repo.latest_connection(s, MODE)
         if row is None:
@@ -135,8 +142,17 @@ def reenable(ctx: Context, portal_id: str) -> Connection:
                                hint="run `bridge enhanced connect` first")
         if row.portal_id != portal_id:
             raise _mismatch(row, portal_id)
+        run = s.execute(select(MigrationRun).where(MigrationRun.target_connection_id == row.id)
+                        .order_by(MigrationRun.started_at.desc()).limit(1)).scalar_one_or_none()
+        if run is not None and run.state != "done":
+            # a half-made target is not an integration yet
+            raise NotConnected(f"the migration to this integration is {run.state}",
+                               hint="finish it with `bridge migrate run` (or undo it with `bridge migrate rollback`)")
         ctx.credentials_of(row)  # a migrated connection must carry its key over
-        repo.set_state(row, "connected", ctx.clock.now())
+        now = ctx.clock.now()
+        repo.set_state(row, "connected", now)
+        if run is not None:
+            run.reenabled_at = now
         if repo.preferences(s, row.id) is None:
-            preferences.save(s, row.id, ctx.clock.now())
+            preferences.save(s, row.id, now)
         return repo.to_connection(row)

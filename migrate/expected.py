@@ -15,10 +15,43 @@ from sqlalchemy import ColumnElement, and_, literal, or_, select
 
 from bridge.store import Store
 from bridge.store.keyset import key_batches
-from bridge.store.tables import InvoiceLineRow, TransactionRow
-from migrate.kinds import Kind
+from bridge.store.tables import (
+    ConnectionRow,
+    InvoiceLineRow,
+    MigrationLeftOut,
+    MigrationRun,
+    Preferences,
+    TransactionRow,
+)
+from enhanced.preferences import Prefs
+from migrate.kinds import Kind, compared_columns
 
 Record = tuple[tuple[Any, ...], Any]
+
+#: What a compared column without a rule here is expected to be: never found, so a new
+#: column of the connection, its preferences or a left-out fails verify until it has one.
+NO_RULE = "<no rule for this column in migrate/expected.py>"
+
+CONNECTION_FIELDS = compared_columns(ConnectionRow.__table__)  # type: ignore[arg-type]
+PREFERENCE_FIELDS = compared_columns(Preferences.__table__)  # type: ignore[arg-type]
+LEFT_OUT_FIELDS = compared_columns(MigrationLeftOut.__table__, ("kind", "key"))  # type: ignore[arg-type]
+
+
+def expected_connection(legacy: ConnectionRow, run: MigrationRun) -> dict[str, Any]:
+    """The target connection as the migration makes it: the legacy one's organization,
+    portal, email, shares and key (a new column too, by default), as an enhanced connection
+    migrated from it, made when the run started, disabled until re-enabled (M6)."""
+    want = {name: getattr(legacy, name) for name in CONNECTION_FIELDS}
+    want.update(mode="enhanced", state="disabled", migrated_from=legacy.id, connected_at=run.started_at)
+    return want
+
+
+def expected_preferences() -> dict[str, Any]:
+    """The enhanced integration's default preferences, which a migration starts with."""
+    default = Prefs()
+    rules = {"modules": list(default.modules), "general_timesheets": default.general_timesheets,
+             "cutoff_date": default.cutoff_date}
+    return {name: rules.get(name, NO_RULE) for name in PREFERENCE_FIELDS}
 
 
 def _left_out_txn(source: int, upstream: list[str]) -> ColumnElement[bool]:
@@ -46,25 +79,34 @@ def left_out_keys(store: Store, source: int, upstream: list[str]) -> dict[str, d
 
 
 def expected_left_outs(left: dict[str, dict[tuple[Any, ...], str]]) -> Iterator[Record]:
-    return iter(sorted(((kind, "/".join(map(str, key))), {"reason_code": code})
+    def record(code: str) -> dict[str, Any]:
+        rules = {"reason_code": code}
+        return {name: rules.get(name, NO_RULE) for name in LEFT_OUT_FIELDS}
+
+    return iter(sorted(((kind, "/".join(map(str, key))), record(code))
                        for kind, keys in left.items() for key, code in keys.items()))
 
 
-def _records(store: Store, kind: Kind, connection_id: int, batch: int) -> Iterator[Record]:
+def _records(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
+             suffix: tuple[Any, ...] = ()) -> Iterator[Record]:
     n = len(kind.key)
     for rows in key_batches(store, kind.table, kind.key, {"connection_id": connection_id},
-                            batch, text_fields=kind.fields):
+                            batch, text_fields=fields):
         for row in rows:
-            yield tuple(row[:n]), tuple(row[n:])
+            yield tuple(row[:n]), (*row[n:], *suffix)
 
 
 def expected_records(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
-                     batch: int) -> Iterator[Record]:
-    """Every legacy record of `kind` that must be carried, key-sorted."""
-    for key, values in _records(store, kind, source, batch):
+                     batch: int, migration_id: str) -> Iterator[Record]:
+    """Every legacy record of `kind` that must be carried, key-sorted: its `fields` as the
+    legacy row has them, then the `from_run` columns as the run sets them (as text)."""
+    from_run = {"migration_id": migration_id}
+    suffix = tuple(from_run[c] for c in kind.from_run)
+    for key, values in _records(store, kind, source, batch, kind.fields, suffix):
         if key not in excluded:
             yield key, values
 
 
 def actual_records(store: Store, kind: Kind, target: int, batch: int) -> Iterator[Record]:
-    return _records(store, kind, target, batch)
+    """Every record of `kind` in the target scope, key-sorted, on `kind.compared`."""
+    return _records(store, kind, target, batch, kind.compared)

@@ -25,11 +25,20 @@ from bridge.store.tables import (
     InvoiceLineRow,
     MigrationLeftOut,
     MigrationRun,
+    Preferences,
     TransactionRow,
 )
 from bridge.verify import Difference, DiffStats, keyed_diff
 from migrate import upstream
-from migrate.expected import actual_records, expected_left_outs, expected_records, left_out_keys
+from migrate.expected import (
+    LEFT_OUT_FIELDS,
+    actual_records,
+    expected_connection,
+    expected_left_outs,
+    expected_preferences,
+    expected_records,
+    left_out_keys,
+)
 from migrate.kinds import KINDS
 from migrate.run import find_migration
 
@@ -75,9 +84,9 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) 
     left = left_out_keys(store, src, up)
     for kind in KINDS:
         stats = DiffStats()
-        report.add(keyed_diff(kind.name, expected_records(store, kind, src, left.get(kind.name, {}), batch),
+        report.add(keyed_diff(kind.name, expected_records(store, kind, src, left.get(kind.name, {}), batch, run.id),
                               actual_records(store, kind, dst, batch), batch=batch, stats=stats,
-                              fields=kind.fields))
+                              fields=kind.compared))
         report.stats[kind.name] = stats.__dict__
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     report.invariants = invariants(store, src, dst, run.id)
@@ -90,29 +99,61 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) 
     return report
 
 
+#: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,
+#: E6 changes its key or email. Everything else stays as the migration made it, the portal
+#: above all (M6, E11). Preferences are freed as a whole (E3).
+FREED_BY_GATE = frozenset({"state", "email", "key_fingerprint"})
+AFTER_GATE_STATES = ("connected", "disabled")
+
+
 def _connection_diffs(store: Store, legacy: ConnectionRow, run: MigrationRun) -> Iterator[Difference]:
+    """The target connection and its preferences against what the legacy state and the run
+    imply; until the gate was passed (M6), it must still be as the migration left it."""
     with store.session() as s:
         target = s.get(ConnectionRow, run.target_connection_id)
         source = s.get(ConnectionRow, legacy.id)
+        prefs = s.get(Preferences, run.target_connection_id)
     assert source is not None
+    if run.state == "done" and source.state != "migrated":
+        yield Difference("connection", (source.id,), "changed", "state", "migrated", source.state)
     if target is None:
         yield Difference("connection", (run.target_connection_id,), "missing")
         return
-    want = {"mode": "enhanced", "portal_id": source.portal_id, "organization_id": source.organization_id,
-            "email": source.email, "migrated_from": source.id, "shared_name": source.shared_name,
-            "shared_email": source.shared_email}
-    for name, value in want.items():
-        if getattr(target, name) != value:
-            yield Difference("connection", (target.id,), "changed", name, value, getattr(target, name))
-    if run.state == "done" and source.state != "migrated":
-        yield Difference("connection", (source.id,), "changed", "state", "migrated", source.state)
+    gate = run.reenabled_at is not None
+    if gate:
+        yield from _gate_diffs(run)
+    for name, want in expected_connection(source, run).items():
+        found = getattr(target, name)
+        if gate and name in FREED_BY_GATE:
+            if name == "state" and found not in AFTER_GATE_STATES:
+                yield Difference("connection", (target.id,), "changed", name, " or ".join(AFTER_GATE_STATES), found)
+            continue
+        if found != want:
+            yield Difference("connection", (target.id,), "changed", name, want, found)
+    if prefs is None:
+        yield Difference("preferences", (target.id,), "missing")
+    elif not gate:
+        for name, want in expected_preferences().items():
+            if getattr(prefs, name) != want:
+                yield Difference("preferences", (target.id,), "changed", name, want, getattr(prefs, name))
+
+
+def _gate_diffs(run: MigrationRun) -> Iterator[Difference]:
+    """The run's record of the gate must fit the run: the gate opens only once the run is
+    done (enhanced.setup.reenable refuses before). The re-enabled portal is the target's,
+    which is compared with the legacy portal whatever the gate says."""
+    assert run.reenabled_at is not None
+    if run.finished_at is None or run.reenabled_at < run.finished_at:
+        yield Difference("migration", (run.id,), "changed", "reenabled_at",
+                         f"at or after the run finished ({run.finished_at})", run.reenabled_at)
 
 
 def _actual_left_outs(store: Store, migration_id: str) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    t: Table = MigrationLeftOut.__table__  # type: ignore[assignment]
     with store.engine.connect() as c:
-        rows = c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key, MigrationLeftOut.reason_code)
-                         .where(MigrationLeftOut.migration_id == migration_id)).all()
-    return iter(sorted(((r.kind, r.key), {"reason_code": r.reason_code}) for r in rows))
+        rows = c.execute(select(t.c.kind, t.c.key, *(t.c[f] for f in LEFT_OUT_FIELDS))
+                         .where(t.c.migration_id == migration_id)).all()
+    return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:]))) for r in rows))
 
 
 def _projects_of(store: Store, connection_id: int) -> list[str]:

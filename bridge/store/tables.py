@@ -206,6 +206,9 @@ class MigrationRun(Base):
     upstream_projects: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     #: summary of the services' user-visible data when the run started (M3)
     services_before: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    #: when the target was last re-enabled through the gate (E11/M6, enhanced.setup.reenable);
+    #: until then `migrate verify` holds it to its migrated state
+    reenabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MigrationLeftOut(Base):
