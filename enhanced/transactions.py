@@ -108,8 +108,6 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     # the same rule as legacy (bridge.eligibility), and only time Books holds as unbilled
     rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
     work = billing.task_work(tasks, all_logs, project_rate, billed, rule, in_books=set(entry_of))
-    if not work.lines:
-        billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed, rule)
     work.lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,
                               tuple(sorted(entries_by_task.get(ln.task_id or "", ())))) for ln in work.lines]
     # Expenses recorded in Projects, for that customer only (L5's rule, kept so that moving to
@@ -122,6 +120,8 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
                                  _client_of(ctx, row, customer), currency, used)
     work += billing.expense_work([e for e in _books_expenses(ctx, books_pid, customer) if e["id"] in twins],
                                  customer, currency, used)
+    if not work.lines:  # all billed already: say so, naming the tasks
+        billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed, rule)
     return work
 
 

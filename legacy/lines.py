@@ -57,9 +57,9 @@ def billable_lines(
         rate = dec(project.get("rate"))
         rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
         out = task_work(tasks, logs, rate, billed, rule)
-        if not out.lines:
-            refuse_if_all_billed(tasks, logs, rate, billed, rule)
     out += expense_work(projects.list_expenses(pid), client_id, currency, used)
+    if not out.lines and not extra_only:  # all billed already: say so, naming the tasks
+        refuse_if_all_billed(tasks, logs, rate, billed, rule)
     return out
 
 

@@ -91,9 +91,14 @@ def test_a_legacy_invoice_after_a_rollback_never_bills_what_enhanced_billed(make
     out = rollback_migration(world.ctx)
     assert sorted(c["key"] for c in out["carried_back"]) == sorted(
         [MODEL_TASK, TRAINING_TASK, *(f"expense:{ln.expense_id}" for ln in billed.lines if ln.expense_id)])
+    # legacy bills what enhanced did not (the client's expense, which enhanced left to its
+    # Books mirror) and never the tasks; with nothing else left it refuses, naming them
+    after = legacy.create_invoice(PROJECT, CUSTOMER, Side.PROJECTS)
+    assert [ln.task_id for ln in after.lines] == [None] and after.total.amount == Decimal("240.00")
+    assert {x.record_id for x in after.left_off if x.code == "task_already_invoiced"} == {MODEL_TASK, TRAINING_TASK}
     with pytest.raises(AlreadyInvoiced, match=MODEL_TASK):
-        legacy.create_invoice(PROJECT, CUSTOMER, Side.PROJECTS)
-    assert len(list(world.ctx.books.list_invoices())) == 1
+        legacy.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+    assert sorted(_billed_tasks_in_books(world)) == ["Dispatcher training", "Route optimisation model"]
     # migrated again, the marks go with it: enhanced refuses the same work too
     run_migration(world.ctx)
     assert verify_migration(world.ctx).ok

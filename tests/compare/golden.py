@@ -12,6 +12,7 @@ from bridge.compare import compare_runs, mode_runs
 from bridge.compare.drive import ModeRun
 from bridge.errors import BridgeError
 from bridge.fixtures import FIXTURES_DIR
+from migrate.afterwards import run_afterwards
 from migrate.run import run_migration
 from migrate.verify import verify_migration
 
@@ -30,19 +31,22 @@ def outcomes(scenario: dict[str, Any]) -> dict[str, Any]:
         return {
             "scenario": scenario["name"],
             "modes": result.views,
-            "migration": migration(runs[MIGRATION_SOURCE]),
+            "migration": migration(runs[MIGRATION_SOURCE], scenario),
             "compare": result.comparison.summary(),
         }
 
 
-def migration(run: ModeRun) -> dict[str, Any]:
-    """Carried and left-out counts, and the verification; no run ids, timings or rates."""
+def migration(run: ModeRun, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Carried and left-out counts, and the verification; no run ids, timings or rates; then
+    what the scenario's `after_migration` operations did (across a rollback, M5 and L8)."""
     try:
         summary = run_migration(run.ctx)
         report = verify_migration(run.ctx)
     except BridgeError as exc:  # a migrator that refuses the scenario is an outcome too
         return {"error": type(exc).__name__, "message": exc.message}
+    after = run_afterwards(scenario, run.ctx) if scenario.get("after_migration") else None
     return {
+        **({"afterwards": after} if after is not None else {}),
         "state": summary.state, "carried": summary.carried, "left_out": summary.left_out,
         "verification": {"ok": report.ok, "difference_count": report.difference_count,
                          "differences": [str(d) for d in report.differences],
