@@ -70,7 +70,7 @@ def test_only_time_the_rule_allows_is_billed_in_both_modes(make_world: Any, mode
 
 
 def test_the_invoice_result_says_what_it_left_off_and_why(make_world: Any) -> None:
-    world, integration = _setup(make_world, "legacy")
+    _world, integration = _setup(make_world, "legacy")
     inv = integration.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
     pending = next(x for x in inv.left_off if x.record_id == "1990000000003")
     assert pending.to_json() == {
@@ -111,12 +111,12 @@ def test_a_legacy_invoice_after_a_rollback_never_bills_what_enhanced_billed(make
 def test_a_rolled_back_enhanced_connection_cannot_claim(make_world: Any) -> None:
     """The gate is read in the claim's own transaction: a connection whose migration is being
     rolled back, and a legacy one under migration, bill nothing."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from bridge.billing import claim_tasks
-    from bridge.store.tables import MigrationRun
+    from bridge.store.tables import BilledTask, ConnectionRow, MigrationRun
 
-    world, legacy = _setup(make_world, "legacy")
+    world, _legacy = _setup(make_world, "legacy")
     run_migration(world.ctx)
     enhanced = open_integration("enhanced", world.ctx)
     enhanced.reenable(PORTAL)
@@ -126,14 +126,13 @@ def test_a_rolled_back_enhanced_connection_cannot_claim(make_world: Any) -> None
     with pytest.raises(NotConnected, match="rolling_back"):
         claim_tasks(world.ctx.store, target, [MODEL_TASK], Side.BOOKS, "C-1", world.ctx.clock.now())
     with world.ctx.store.session() as s:  # and a migration under way locks out its legacy source
-        s.execute(update(MigrationRun).values(state="running"))
         source = s.execute(update(MigrationRun).values(state="running")
                            .returning(MigrationRun.source_connection_id)).scalar_one()
-    from bridge.store.tables import ConnectionRow
-    with world.ctx.store.session() as s:
         s.execute(update(ConnectionRow).where(ConnectionRow.id == source).values(state="connected"))
     with pytest.raises(NotConnected, match="running"):
         claim_tasks(world.ctx.store, source, [MODEL_TASK], Side.BOOKS, "C-2", world.ctx.clock.now())
+    with world.ctx.store.session() as s:  # neither refused claim left a row behind
+        assert s.execute(select(BilledTask).where(BilledTask.invoice_id.in_(["C-1", "C-2"]))).first() is None
 
 
 def _time_entries(world: Any) -> dict[str, str]:
@@ -168,7 +167,7 @@ def test_time_invoiced_upstream_before_the_enhanced_connection_arrives_invoiced(
 
 
 def test_time_of_tasks_legacy_billed_arrives_invoiced_after_a_migration(make_world: Any) -> None:
-    world, legacy = _setup(make_world, "legacy", steps=3)  # connect, sync, invoice from Books
+    world, _legacy = _setup(make_world, "legacy", steps=3)  # connect, sync, invoice from Books
     run_migration(world.ctx)
     enhanced = open_integration("enhanced", world.ctx)
     enhanced.reenable(PORTAL)
