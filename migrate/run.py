@@ -33,6 +33,7 @@ from bridge.store.tables import (
     Preferences,
 )
 from migrate import journal, upstream
+from migrate.checksum import Checksum, check_plan
 from migrate.convert import Converter, LeftOut
 from migrate.kinds import KINDS, Kind
 
@@ -79,10 +80,16 @@ def find_migration(ctx: Context) -> tuple[ConnectionRow, MigrationRun | None]:
 
 def run_migration(
     ctx: Context, *, batch: int = 2000, services: bool = True, progress: Progress | None = None,
+    expected: Checksum | None = None,
 ) -> RunSummary:
+    """Migrate, or resume; with `expected` (a saved plan's checksum) only if the legacy state
+    is still the one planned, checked under the lock before anything is written."""
     started = time.monotonic()
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock) as lock:
         legacy, run = find_migration(ctx)
+        projects = None
+        if expected is not None:
+            projects = check_plan(ctx, legacy, run, expected, on_batch=lock.heartbeat)
         resumed = run is not None and run.state == "running"
         if run is not None and run.state == "done":
             summary = summarize(ctx, run, legacy)
@@ -92,7 +99,7 @@ def run_migration(
             raise InputError(f"migration {run.id} is half rolled back",
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
-            run = _start(ctx, legacy, services)
+            run = _start(ctx, legacy, services, projects)
         kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
         done_records = 0
         tables = [kind.table for kind in KINDS]
@@ -107,10 +114,11 @@ def run_migration(
         return summary
 
 
-def _start(ctx: Context, legacy: ConnectionRow, services: bool) -> MigrationRun:
+def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[str] | None = None) -> MigrationRun:
     if legacy.state not in LIVE_STATES:
         raise InputError(f"the legacy integration is {legacy.state}; only a connected or disabled one migrates")
-    projects = upstream.project_ids(ctx, legacy)
+    if projects is None:  # a plan's check has just read them otherwise
+        projects = upstream.project_ids(ctx, legacy)
     # a project deleted upstream has no Finance view left to compare
     visible = sorted(set(_legacy_projects(ctx, legacy)) & set(projects))
     before = upstream.services_snapshot(ctx, legacy, visible) if services else None

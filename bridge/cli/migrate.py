@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -34,40 +36,124 @@ def migrate() -> None:
 @click.option("--plan", "plan_name", type=click.Choice(["free", "standard", "professional", "premium"]),
               default="premium", show_default=True, help="Books plan whose limits the call budget assumes.")
 @services_option
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Rows shown per list (the --out file has them all).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Save the full plan (JSON, with a checksum of the legacy state) for `migrate run --plan`.")
 @click.pass_obj
-def plan(app: App, plan_name: str, services: bool) -> None:
-    """Dry run: what would be created, changed and left out (and why); writes nothing."""
+def plan(app: App, plan_name: str, services: bool, limit: int, out_path: Path | None) -> None:
+    """Dry run: every record that would be carried over or left out (and why), what changes,
+    and the API calls; writes nothing but the --out file."""
     from migrate.plan import plan_migration
+    from migrate.plan_file import PlanWriter
 
-    result = plan_migration(app.context(), plan=plan_name, services=services)
+    if out_path is None:
+        result = plan_migration(app.context(), plan=plan_name, services=services, limit=limit)
+    else:
+        with PlanWriter(out_path) as writer:
+            result = plan_migration(app.context(), plan=plan_name, services=services, limit=limit, sink=writer)
+            writer.finish(result)
+    data = {**result.to_json(), "out": str(out_path) if out_path else None}
+    app.emit(data, _print_plan)
 
-    def human(data: dict[str, Any]) -> None:
-        table = Table(title=f"Migration plan for portal {data['portal_id']} ({data['state']})")
-        for col in ("kind", "create", "left out"):
-            table.add_column(col)
-        for kind, n in data["create"].items():
-            left = ", ".join(f"{c}: {k}" for c, k in data["left_out"].get(kind, {}).items()) or "-"
-            table.add_row(kind, str(n), left)
-        Console().print(table)
-        for line in data["change"]:
-            click.echo(f"change: {line}")
-        for ex in data["examples"]:
-            click.echo(f"left out: {ex['kind']} {ex['key']}: {ex['reason']}")
-        click.echo(f"calls: {data['calls']['summary']}")
 
-    app.emit(result.to_json(), human)
+#: the plan's lists as tables: title, then (column, how a record shows it)
+_PLAN_TABLES: dict[str, tuple[str, list[tuple[str, Callable[[dict[str, Any]], str]]]]] = {
+    "invoices": ("Invoices carried over", [
+        ("invoice", lambda r: r["id"]), ("number", lambda r: r["number"] or "-"),
+        ("customer", lambda r: r["customer_id"] or "-"), ("project", lambda r: r["project_id"]),
+        ("status", lambda r: r["status"]), ("origin", lambda r: r["origin"]),
+        ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
+    "expenses": ("Expenses carried over", [
+        ("expense", lambda r: r["id"]), ("project", lambda r: r["project_id"]),
+        ("customer", lambda r: r["customer_id"] or "-"), ("status", lambda r: r["status"]),
+        ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
+    "other_transactions": ("Other transactions carried over", [
+        ("kind", lambda r: r["kind"]), ("id", lambda r: r["id"]), ("number", lambda r: r["number"] or "-"),
+        ("customer", lambda r: r["customer_id"] or "-"), ("project", lambda r: r["project_id"]),
+        ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
+    "billed_tasks": ("Billed tasks carried over (never billable again)", [
+        ("task", lambda r: r["task_id"]), ("billed on invoice", lambda r: r["invoice_id"] or "-"),
+        ("side", lambda r: r["side"]), ("state", lambda r: r["state"])]),
+    "left_out": ("Left out", [
+        ("kind", lambda r: r["kind"]), ("key", lambda r: r["key"]), ("reason code", lambda r: r["reason_code"]),
+        ("reason", lambda r: r["reason"])]),
+}
+
+
+#: columns whose values are ids or amounts: never folded (they are read and copied whole)
+_WHOLE = {"invoice", "number", "customer", "project", "expense", "id", "task", "billed on invoice", "key",
+          "total", "reason code"}
+
+
+def _console() -> Console:
+    console = Console()
+    # piped into a file to be read and signed: wide enough for whole ids, unless COLUMNS says
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=200)
+    return console
+
+
+def _print_plan(data: dict[str, Any]) -> None:
+    console = _console()
+    console.print(f"[bold]Migration plan for portal {data['portal_id']}[/] (a run would: {data['state']})")
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("kind", "create", "left out"):
+        table.add_column(col)
+    for kind, n in data["create"].items():
+        left = ", ".join(f"{c}: {k}" for c, k in data["left_out"].get(kind, {}).items()) or "-"
+        table.add_row(kind, str(n), left)
+    console.print(table)
+    for name, (title, columns) in _PLAN_TABLES.items():
+        section = data["records"][name]
+        if not section["count"] and name == "other_transactions":
+            continue  # estimates and bills: legacy mode makes none
+        console.print(f"[bold]{title}[/]: {section['count']}")
+        if not section["count"]:
+            continue
+        table = Table(box=box.SIMPLE_HEAD)
+        for col, _ in columns:
+            table.add_column(col, no_wrap=col in _WHOLE, overflow="fold",
+                             justify="right" if col == "total" else "left")
+        for record in section["rows"]:
+            table.add_row(*(show(record) for _, show in columns))
+        if section["rows"]:
+            # a narrow terminal wraps the lines rather than rich cropping an id
+            need = console.measure(table, options=console.options.update_width(1 << 16)).minimum
+            (console if need <= console.width else Console(width=need)).print(table)
+        hidden = section["count"] - len(section["rows"])
+        if hidden:
+            where = f"all of them are in {data['out']}" if data["out"] else "--out FILE saves them all"
+            console.print(f"... and {hidden} more ({where})")
+    for line in data["change"]:
+        console.print(f"change: {line}", soft_wrap=True)
+    console.print(f"calls: {data['calls']['summary']}", soft_wrap=True)
+    console.print(f"checksum of the legacy state read: {data['checksum']['total']}", soft_wrap=True)
+    if data["out"]:
+        console.print(f"plan saved to {data['out']}; run exactly it with `bridge migrate run --plan {data['out']}`",
+                      soft_wrap=True)
 
 
 @migrate.command()
 @batch_option
 @services_option
+@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Run only if the legacy state is still the one this saved plan read (else exit 2).")
 @click.pass_obj
-def run(app: App, batch: int, services: bool) -> None:
+def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
     """Migrate (or resume an interrupted migration). Running it again is harmless."""
+    expected = None
+    if plan_path is not None:
+        from migrate.plan_file import read_plan_head
+
+        _, expected = read_plan_head(plan_path)
     with progress_for(app) as advance:
-        summary = run_migration(app.context(), batch=batch, services=services, progress=advance)
+        summary = run_migration(app.context(), batch=batch, services=services, progress=advance, expected=expected)
 
     def human(data: dict[str, Any]) -> None:
+        if data["plan"]:
+            click.echo(f"plan {data['plan']['file']}: the legacy state is the one it read (checksum "
+                       f"{data['plan']['checksum'][:16]}...)")
         verb = "already migrated" if data["already_done"] else ("resumed and finished" if data["resumed"] else "migrated")
         click.echo(f"{verb}: migration {data['migration_id']} for portal {data['portal_id']}")
         for kind, n in data["carried"].items():
@@ -78,7 +164,8 @@ def run(app: App, batch: int, services: bool) -> None:
             click.echo(f"  {data['records']} records in {data['seconds']:.1f}s ({data['records_per_second']}/s)")
         click.echo(f"next: `bridge migrate verify`, then `bridge enhanced reenable --portal {data['portal_id']}`")
 
-    app.emit(summary.to_json(), human)
+    plan_info = {"file": str(plan_path), "checksum": expected.total} if plan_path and expected else None
+    app.emit({**summary.to_json(), "plan": plan_info}, human)
 
 
 @migrate.command()
