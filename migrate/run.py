@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bridge.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotConnected
 from bridge.secrets import connection_key_name
@@ -32,6 +33,7 @@ from bridge.store.tables import (
     MigrationRun,
     Preferences,
 )
+from legacy.ledger import claim_of
 from migrate import journal, upstream
 from migrate.checksum import Checksum, check_plan
 from migrate.convert import Converter, LeftOut
@@ -100,6 +102,9 @@ def run_migration(
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services, projects)
+        # no new legacy claim passes the gate now; one still in flight must end before its
+        # task marks are carried, or they would cross half-made
+        require_no_claims_in_flight(ctx, legacy.id, claim_of)
         kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
         done_records = 0
         tables = [kind.table for kind in KINDS]
@@ -124,6 +129,9 @@ def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[s
     before = upstream.services_snapshot(ctx, legacy, visible) if services else None
     now = ctx.clock.now()
     with ctx.store.session() as s:
+        # the legacy connection's row is locked first: a legacy invoice claiming at this moment
+        # either committed before (and is carried) or sees this run and refuses (billing_gate)
+        s.execute(select(ConnectionRow.id).where(ConnectionRow.id == legacy.id).with_for_update())
         target = new_connection(
             s, mode="enhanced", organization_id=legacy.organization_id, portal_id=legacy.portal_id,
             email=legacy.email, key="", shared_name=legacy.shared_name, shared_email=legacy.shared_email,

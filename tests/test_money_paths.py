@@ -176,3 +176,31 @@ def test_time_of_tasks_legacy_billed_arrives_invoiced_after_a_migration(make_wor
     assert {entries[k] for k in ("1990000000001", "1990000000002", "1990000000009")} == {"invoiced"}
     with pytest.raises(AlreadyInvoiced):
         enhanced.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+
+
+def test_a_migration_waits_for_a_legacy_invoice_in_flight(make_world: Any) -> None:
+    """Marks are carried whole: a claim a live process still holds stops the run before the
+    carry (it resumes when run again), and a dead process's claim is settled first."""
+    import os
+    import socket
+
+    from sqlalchemy import delete
+
+    from bridge.errors import InputError
+    from bridge.store.tables import BilledTask
+
+    world, _legacy = _setup(make_world, "legacy")
+    at = world.ctx.clock.now()
+    with world.ctx.store.session() as s:
+        s.add(BilledTask(connection_id=1, task_id=MODEL_TASK, invoice_id="BR-live", side="books", state="claimed",
+                         billed_at=at, holder=f"{socket.gethostname()}:{os.getpid()}"))
+        s.add(BilledTask(connection_id=1, task_id=TRAINING_TASK, invoice_id="BR-dead", side="books", state="claimed",
+                         billed_at=at, holder=f"{socket.gethostname()}:999999999"))
+    with pytest.raises(InputError, match="BR-live"):
+        run_migration(world.ctx)
+    with world.ctx.store.session() as s:
+        claims = {b.invoice_id for b in s.query(BilledTask).filter(BilledTask.connection_id == 1)}
+        assert claims == {"BR-live"}  # the dead one was released, the live one waits
+        s.execute(delete(BilledTask).where(BilledTask.invoice_id == "BR-live"))  # its process gave up
+    assert run_migration(world.ctx).state == "done"
+    assert verify_migration(world.ctx).ok
