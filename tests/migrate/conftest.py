@@ -4,6 +4,7 @@ through the legacy integration. The home folder holds the sandbox and the secret
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from bridge.store import Store
 from bridge.targets import sandbox_context, scenario_clock
 from migrate.expected import actual_records
 from migrate.kinds import KINDS
+from migrate.run import KILL_ENV, run_migration
 from tests.conftest import load_scenario_file
 
 
@@ -63,3 +65,21 @@ def scope_state(store: Store, connection_id: int) -> dict[str, dict[str, Any]]:
     """Every record of a connection's scope, keyed, as plain values."""
     return {k.name: {"/".join(map(str, key)): dict(zip(k.fields, rec))
                      for key, rec in actual_records(store, k, connection_id, 1000)} for k in KINDS}
+
+
+def killed_in_a_fork(world: LegacyWorld, point: int) -> int:
+    """Run the migration in a forked child that SIGKILLs itself after `point` records."""
+    pid = os.fork()
+    if pid == 0:  # the child: its own store connection, then a real SIGKILL mid-run
+        os.environ[KILL_ENV] = str(point)
+        try:
+            from bridge.store import Store
+            from bridge.targets import sandbox_context
+
+            ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
+                                  secrets=world.ctx.secrets)
+            run_migration(ctx, batch=3, services=False)
+        finally:
+            os._exit(3)  # not reached when the kill point is inside the run
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)

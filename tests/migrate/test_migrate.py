@@ -21,7 +21,7 @@ from migrate.plan import plan_migration
 from migrate.rollback import rollback_migration
 from migrate.run import KILL_ENV, LOCK_NAME, find_migration, run_migration
 from migrate.verify import verify_migration
-from tests.migrate.conftest import LegacyWorld, scope_state
+from tests.migrate.conftest import LegacyWorld, killed_in_a_fork, scope_state
 
 SCENARIOS = [p.stem for p in list_scenarios()]
 REPO = Path(__file__).resolve().parents[2]
@@ -130,24 +130,6 @@ def _run_cli(world: LegacyWorld, *args: str, kill_after: int | None = None) -> s
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def _killed_in_a_fork(world: LegacyWorld, point: int) -> int:
-    """Run the migration in a forked child that SIGKILLs itself after `point` records."""
-    pid = os.fork()
-    if pid == 0:  # the child: its own store connection, then a real SIGKILL mid-run
-        os.environ[KILL_ENV] = str(point)
-        try:
-            from bridge.store import Store
-            from bridge.targets import sandbox_context
-
-            ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
-                                  secrets=world.ctx.secrets)
-            run_migration(ctx, batch=3, services=False)
-        finally:
-            os._exit(3)  # not reached when the kill point is inside the run
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 def test_M5_sigkill_at_20_points_then_resume_ends_as_an_uninterrupted_run(
     legacy_world: Callable[[str], LegacyWorld],
 ) -> None:
@@ -164,7 +146,7 @@ def test_M5_sigkill_at_20_points_then_resume_ends_as_an_uninterrupted_run(
             killed = _run_cli(world, "migrate", "run", "--batch", "3", "--no-services", kill_after=7)
             assert killed.returncode == -9, killed.stderr
         else:
-            assert _killed_in_a_fork(world, point) == -9, point
+            assert killed_in_a_fork(world, point) == -9, point
         summary = run_migration(world.ctx, batch=3, services=False)
         assert summary.state == "done" and summary.resumed, point
         diff = DeepDiff(reference, scope_state(store, _target(world)))

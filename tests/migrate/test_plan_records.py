@@ -29,8 +29,8 @@ from migrate.checksum import PlanOutdated
 from migrate.plan import plan_migration
 from migrate.plan_file import PlanWriter, read_plan_head
 from migrate.rollback import rollback_migration
-from migrate.run import KILL_ENV, find_migration, run_migration
-from tests.migrate.conftest import LegacyWorld
+from migrate.run import find_migration, run_migration
+from tests.migrate.conftest import LegacyWorld, killed_in_a_fork
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -218,23 +218,6 @@ def test_M2_run_with_a_plan_refuses_a_changed_legacy_state_naming_what_changed_a
     assert ran.returncode == 0, ran.stderr
 
 
-def _killed_in_a_fork(world: LegacyWorld, point: int) -> int:
-    pid = os.fork()
-    if pid == 0:
-        os.environ[KILL_ENV] = str(point)
-        try:
-            from bridge.store import Store
-            from bridge.targets import sandbox_context
-
-            ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
-                                  secrets=world.ctx.secrets)
-            run_migration(ctx, batch=3, services=False)
-        finally:
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 def test_M5_a_run_killed_then_resumed_with_its_plan_finishes_and_the_plan_still_matches_after(
     legacy_world: Callable[[str], LegacyWorld], tmp_path: Path,
 ) -> None:
@@ -242,7 +225,7 @@ def test_M5_a_run_killed_then_resumed_with_its_plan_finishes_and_the_plan_still_
     path = tmp_path / "plan.json"
     _save(world, path)
     _, expected = read_plan_head(path)
-    assert _killed_in_a_fork(world, 7) == -9
+    assert killed_in_a_fork(world, 7) == -9
     _, run = find_migration(world.ctx)
     assert run is not None and run.state == "running"
     # the project list a resume uses is the run's, even if Projects changed meanwhile
