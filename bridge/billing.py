@@ -95,7 +95,10 @@ def task_work(
             if tid in logged or code == "task_already_invoiced":
                 out.left_off.append(work_left_off("task", tid, name, code))
             continue
-        rate = _dec(t.get("rate")) or project_rate or Decimal(0)
+        rate = _dec(t.get("rate")) or project_rate
+        if rate is None or rate <= 0:  # never a line at 0 because no rate was found
+            out.left_off.append(work_left_off("task", tid, name, "task_rate_unknown"))
+            continue
         qty = (Decimal(minutes[tid]) / HOURS).quantize(Decimal("0.0001"))
         out.lines.append(InvoiceLine(description=name, quantity=qty, rate=rate, task_id=tid))
     return out

@@ -43,6 +43,7 @@ WORK_REASONS: dict[str, str] = {
     "task_not_billable": "the task is not billable",
     "task_already_invoiced": "the task is invoiced already (on either side)",
     "task_no_billable_time": "the task has no billable time that passes the time rule",
+    "task_rate_unknown": "neither the task nor its project has a rate: set one; no line is billed at 0",
     "timesheet_not_in_books": "the log has no unbilled time entry in Books (run a sync; or it arrived invoiced)",
     "expense_not_billable": "the expense is not billable",
     "expense_no_customer": "the invoice has no customer yet; expenses are added when it gets one",
