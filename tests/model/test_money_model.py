@@ -349,12 +349,15 @@ class MoneyModel(RuleBasedStateMachine):
 
     # -- enhanced, after a migration -------------------------------------------------------------
     @precondition(lambda self: self.phase in ("migrated", "enhanced"))
-    @rule(portal=st.sampled_from((W.PORTAL, W.OTHER_PORTAL)))
-    def reenable(self, portal: str) -> None:
-        """M6/E11: the migrated integration is re-enabled with the legacy portal, never another."""
+    @rule(portal=st.sampled_from((W.PORTAL, W.OTHER_PORTAL)), then_sync=st.booleans())
+    def reenable(self, portal: str, then_sync: bool) -> None:
+        """M6/E11: the migrated integration is re-enabled with the legacy portal, never another
+        (`then_sync`: and synced at once, the CLI's next step)."""
         if portal == W.PORTAL:
             if self._attempt("reenable", lambda: open_integration("enhanced", self.ctx).reenable(portal)):
                 self.phase = "enhanced"
+                if then_sync:
+                    self._attempt("enhanced_sync", lambda: open_integration("enhanced", self.ctx).sync())
             return
         STATS["steps"] += 1
         try:
