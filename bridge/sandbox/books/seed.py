@@ -58,7 +58,7 @@ def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], s
     }))
     rows += [(SERVICE, "chartofaccounts", a["account_id"], "", "", {**a, "is_active": True})
              for a in ACCOUNTS]
-    rows += [(SERVICE, "items", i["item_id"], "", "", dict(i)) for i in ITEMS]
+    rows += [(SERVICE, "items", str(i["item_id"]), "", "", dict(i)) for i in ITEMS]
     for user in books.get("users", []):
         body = new_user(user["user_id"], user["name"], user["email"], user["user_role"], stamp)
         rows.append((SERVICE, "users", user["user_id"], "", user["email"].lower(), body))
