@@ -39,6 +39,9 @@ class Context:
     scrub: list[Callable[[], tuple[str, ...]]] = field(default_factory=list)
     #: the Books organization's accounts for expenses (a live profile names them)
     expense_accounts: ExpenseAccounts | None = None
+    #: the Books item every invoice line names (invoices.yml requires `item_id` on each line;
+    #: a live profile names a service item, the sandbox seeds one)
+    time_item_id: str | None = None
 
     def secret_values(self) -> tuple[str, ...]:
         values = list(self.secrets.values())
@@ -57,6 +60,16 @@ class Context:
                 "(or BRIDGE_LIVE_EXPENSE_ACCOUNT_ID / BRIDGE_LIVE_PAID_THROUGH_ACCOUNT_ID)",
             )
         return self.expense_accounts.fields()
+
+    def invoice_item_id(self) -> str:
+        """The `item_id` of every Books invoice line, or a ConfigError before anything is written."""
+        if not self.time_item_id:
+            raise ConfigError(
+                "Books needs an item on every invoice line, and none is set",
+                hint="set time_item_id in the profile (or BRIDGE_LIVE_TIME_ITEM_ID) to the id of a "
+                "service item in Books (Items > New Item, type Service)",
+            )
+        return self.time_item_id
 
     def projects_for(self, credentials: Credentials, portal_id: str | None = None) -> ProjectsClient:
         return self.projects_factory(credentials, portal_id)

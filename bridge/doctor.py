@@ -17,14 +17,17 @@ import httpx
 
 from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, ServiceHttp, ZscKeyAuth
 from bridge.clients.auth import AuthProvider
+from bridge.clients.scopes import all_scopes, needed_by
+from bridge.clients.scopes import missing as missing_scopes
 from bridge.clock import Clock, SystemClock
 from bridge.errors import BridgeError, redact
 from bridge.profile import Profile, profile_path
 from bridge.secrets import SecretBox, SecretTokenCache
 
-# the expense accounts too: Books refuses an expense without them, and both modes record expenses
+# the expense accounts too: Books refuses an expense without them, and both modes record expenses;
+# and the time item: invoices.yml requires an item_id on every invoice line
 REQUIRED = ("client_id", "client_secret", "refresh_token", "organization_id", "portal_id",
-            "expense_account_id", "paid_through_account_id")
+            "expense_account_id", "paid_through_account_id", "time_item_id")
 KEY_ENV, EMAIL_ENV = "BRIDGE_ZSC_KEY", "BRIDGE_EMAIL"
 OK, FAIL, SKIP = "ok", "fail", "skipped"
 
@@ -148,6 +151,7 @@ def run_doctor(name: str | None = None, *, transport: httpx.BaseTransport | None
                          "check client_id, client_secret and refresh_token")
         checks.append(token)
         secrets += list(auth.secrets())
+        checks.append(_scopes(auth) if token.status == OK else Check("scopes", SKIP, "needs a token"))
         if token.status != OK:
             checks.append(Check("organization", SKIP, "needs a token"))
             checks.append(Check("portal", SKIP, "needs a token"))
@@ -165,6 +169,23 @@ def _mint(auth: OAuthTokenSource, accounts: str) -> str:
     auth.renew()
     auth.access_token()
     return f"minted an access token at {accounts}"
+
+
+def _scopes(auth: OAuthTokenSource) -> Check:
+    """Every scope some command needs (bridge.clients.scopes), against what the token
+    answer said it granted: a missing one is named, with the commands that need it."""
+    needed = all_scopes()
+    granted = auth.granted_scopes
+    if granted is None:
+        return Check("scopes", SKIP, "the accounts server did not say which scopes the token has; "
+                     f"the commands need {len(needed)}, listed in the README")
+    lacking = missing_scopes(needed, granted)
+    if not lacking:
+        return Check("scopes", OK, f"the token has the {len(needed)} scopes the commands need")
+    detail = "; ".join(f"{s} (for {', '.join(needed_by(s)[:3])}"
+                       f"{', ...' if len(needed_by(s)) > 3 else ''})" for s in lacking)
+    return Check("scopes", FAIL, f"the token lacks {len(lacking)} scope(s): {detail}",
+                 "mint a new refresh token whose grant includes: " + ",".join(lacking))
 
 
 def _organization(profile: Profile, url: str, auth: AuthProvider, clock: Clock,

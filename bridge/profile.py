@@ -6,6 +6,8 @@ BRIDGE_LIVE_<FIELD> (for example BRIDGE_LIVE_REFRESH_TOKEN). `base_url` points a
 services at one root (a served sandbox standing in for the real hosts). `expense_account_id`
 and `paid_through_account_id` are the Books accounts expenses are booked to and paid from:
 Books refuses an expense without them, so recording one without them set is refused first.
+`time_item_id` is the Books service item every invoice line names (the invoice document
+requires `item_id` on each line): invoicing without it is refused first too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def config_dir() -> Path:
 @dataclass
 class Profile:
     name: str = "default"
-    data_centre: str = "com"
+    data_centre: str = "us"  # a DC key (bridge.clients.endpoints); "com" etc. still work
     organization_id: str = ""
     portal_id: str = ""
     client_id: str = ""
@@ -40,6 +42,8 @@ class Profile:
     # the Books accounts expenses are booked to and paid from (their ids in the chart of accounts)
     expense_account_id: str = ""
     paid_through_account_id: str = ""
+    # the Books service item every invoice line names (invoices.yml requires item_id)
+    time_item_id: str = ""
 
     def expense_accounts(self) -> ExpenseAccounts | None:
         if self.expense_account_id and self.paid_through_account_id:

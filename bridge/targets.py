@@ -63,6 +63,7 @@ def _context(
     endpoints: Endpoints, store: Store, *, clock: Clock, secrets: SecretBox,
     transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
     plan: str | None, pace: bool, expense_accounts: ExpenseAccounts | None,
+    time_item_id: str | None = None,
 ) -> Context:
     # one pool per Context: every client of one account shares one pacing window
     pool = LimiterPool(clock, StoreUsage(store)) if pace else None
@@ -79,7 +80,8 @@ def _context(
         return ProjectsClient(http, portal_id)
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
-                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts)
+                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts,
+                   time_item_id=time_item_id)
 
 
 def _only_organization(books_http: ServiceHttp) -> str:
@@ -105,6 +107,7 @@ def sandbox_context(
         SANDBOX_EXPENSE_ACCOUNT_ID,
         SANDBOX_PAID_THROUGH_ACCOUNT_ID,
         SANDBOX_REFRESH_TOKEN,
+        SANDBOX_TIME_ITEM_ID,
     )
 
     clock = clock or SandboxClock(sandbox)
@@ -116,7 +119,8 @@ def sandbox_context(
                             cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
     return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
                     books_auth=auth, organization_id=organization_id, plan=plan, pace=pace,
-                    expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID))
+                    expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID),
+                    time_item_id=SANDBOX_TIME_ITEM_ID)
 
 
 def live_context(app: App) -> Context:
@@ -130,7 +134,8 @@ def live_context(app: App) -> Context:
                             profile.refresh_token, clock, cache=SecretTokenCache(secrets, profile.refresh_token))
     return _context(endpoints, app.store(), clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
-                    plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts())
+                    plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts(),
+                    time_item_id=profile.time_item_id or None)
 
 
 def build_context(app: App) -> Context:

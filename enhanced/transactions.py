@@ -125,8 +125,9 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     return work
 
 
-def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": line.description[:100], "description": line.description,
+def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str], item_id: str) -> dict[str, Any]:
+    # every line names the profile's time item: invoices.yml requires item_id
+    out: dict[str, Any] = {"item_id": item_id, "name": line.description[:100], "description": line.description,
                            "quantity": line.quantity, "rate": line.rate, "project_id": books_pid}
     if line.time_entry_ids:
         out["time_entry_ids"] = list(line.time_entry_ids)
@@ -156,6 +157,7 @@ def _projects_expense_ids(ctx: Context, row: ConnectionRow) -> dict[str, str]:
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = enabled_connection(ctx)
+    item_id = ctx.invoice_item_id()  # refused here, before either side is written
     settle_stale(ctx, row.id)  # tasks a killed run claimed, but never invoiced, are free again
     books_pid = books_project(ctx, row, project_id)
     customer, currency = project_customer(ctx, books_pid, customer_id)
@@ -168,7 +170,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
     with claimed(ctx.store, row.id, billing.claim_keys(lines), side, now, new_claim_id("EN")) as claim:
         made = ctx.books.create_invoice({
             "customer_id": customer, "reference_number": claim, "date": now.date().isoformat(),
-            "line_items": [_books_line(ln, books_pid, books_expenses) for ln in lines],
+            "line_items": [_books_line(ln, books_pid, books_expenses, item_id) for ln in lines],
         })
         books_id, number = str(made["invoice_id"]), str(made.get("invoice_number") or "")
         total = Money(round_money(sum((ln.amount for ln in lines), Decimal(0))), currency)

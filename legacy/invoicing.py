@@ -55,6 +55,7 @@ def _project(projects: ProjectsClient, project_id: str) -> Mapping[str, Any]:
 
 def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side: Side) -> Invoice:
     row = enabled(ctx)
+    ctx.invoice_item_id()  # no time item: refused here, before either side is written
     settle_stale(ctx, row.id, claim_of)  # tasks a killed run claimed, but never invoiced, are free again
     projects = ctx.projects_of(row)
     project = _project(projects, project_id)
@@ -116,7 +117,7 @@ def publish(
         mirrors = expenses.ensure_mirrored(ctx, row, projects, inv.project_id, inv.lines)
         made = ctx.books.create_invoice({
             "customer_id": inv.customer_id, "reference_number": reference,
-            "line_items": books_items(inv.lines, inv.project_id, mirrors),
+            "line_items": books_items(inv.lines, inv.project_id, mirrors, item_id=ctx.invoice_item_id()),
         })
     books_id = str(made["invoice_id"])
     out = dataclasses.replace(

@@ -66,13 +66,15 @@ def billable_lines(
 # --- wire formats ------------------------------------------------------------------------
 
 def books_items(
-    lines: Iterable[InvoiceLine], project_id: str, expense_mirrors: Mapping[str, str],
+    lines: Iterable[InvoiceLine], project_id: str, expense_mirrors: Mapping[str, str], *, item_id: str,
 ) -> list[dict[str, Any]]:
     """Books lines name the Projects project and task (legacy invoices do: Books then marks
-    the task invoiced for Projects too) and the Books mirror of an expense, when it has one."""
+    the task invoiced for Projects too) and the Books mirror of an expense, when it has one.
+    Every line names `item_id` (the profile's time item): invoices.yml requires one."""
     out = []
     for line in lines:
-        item: dict[str, Any] = {"name": line.description[:100], "description": line.description,
+        item: dict[str, Any] = {"item_id": item_id, "name": line.description[:100],
+                                "description": line.description,
                                 "quantity": line.quantity, "rate": line.rate,
                                 "project_id": project_id}
         if line.task_id:

@@ -245,7 +245,8 @@ def _reconcile(
     elif b_fp != p_fp:  # edited in Projects only
         b = ctx.books.update_invoice(books_id, {
             "customer_id": p_customer,
-            "line_items": books_items(p_lines, project_id, expenses.mirrors_of(ctx, row, p_lines)),
+            "line_items": books_items(p_lines, project_id, expenses.mirrors_of(ctx, row, p_lines),
+                                      item_id=ctx.invoice_item_id()),
             **head_changes(p_head, b_head),
         })
         lines, customer, head, written = p_lines, p_customer, p_head, True

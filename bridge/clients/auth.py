@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from bridge.clients.scopes import parse_granted
 from bridge.clock import Clock
 from bridge.errors import RateLimited, ServiceError, ServiceTimeout, redact
 
@@ -94,6 +95,14 @@ class OAuthTokenSource:
     its own mints and refuses the 11th with `RateLimited` (naming when the next is allowed)
     instead of sending it and being answered "Access Denied".
     """
+
+    #: the scopes the last mint's answer said were granted (its `scope`); None until a mint
+    #: answers one [guess: the accounts server may leave it out; then nothing is known]
+    _granted: frozenset[str] | None = None
+
+    @property
+    def granted_scopes(self) -> frozenset[str] | None:
+        return self._granted
 
     def __init__(
         self,
@@ -211,6 +220,7 @@ class OAuthTokenSource:
         except (TypeError, ValueError):
             lifetime = 3600.0
         self._token = token
+        self._granted = parse_granted(body.get("scope"))
         self._minted.append(token)
         self._expires_at = now + dt.timedelta(seconds=lifetime)
         self._save_cache()

@@ -8,7 +8,8 @@
 The seeded OAuth client mints tokens with SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET and
 SANDBOX_REFRESH_TOKEN; Projects users authenticate with their seeded ZSC keys. Every seeded
 Books organization has the expense accounts SANDBOX_EXPENSE_ACCOUNT_ID (booked to) and
-SANDBOX_PAID_THROUGH_ACCOUNT_ID (paid from), which Books requires on each expense.
+SANDBOX_PAID_THROUGH_ACCOUNT_ID (paid from), which Books requires on each expense, and the
+service item SANDBOX_TIME_ITEM_ID, which invoices.yml requires on each invoice line.
 """
 
 from bridge.sandbox.accounts import CLIENT_ID as SANDBOX_CLIENT_ID
@@ -16,6 +17,7 @@ from bridge.sandbox.accounts import CLIENT_SECRET as SANDBOX_CLIENT_SECRET
 from bridge.sandbox.accounts import REFRESH_TOKEN as SANDBOX_REFRESH_TOKEN
 from bridge.sandbox.books.seed import EXPENSE_ACCOUNT_ID as SANDBOX_EXPENSE_ACCOUNT_ID
 from bridge.sandbox.books.seed import PAID_THROUGH_ACCOUNT_ID as SANDBOX_PAID_THROUGH_ACCOUNT_ID
+from bridge.sandbox.books.seed import TIME_ITEM_ID as SANDBOX_TIME_ITEM_ID
 from bridge.sandbox.core import Sandbox
 from bridge.sandbox.server import ServerHandle
 
@@ -25,6 +27,7 @@ __all__ = [
     "SANDBOX_EXPENSE_ACCOUNT_ID",
     "SANDBOX_PAID_THROUGH_ACCOUNT_ID",
     "SANDBOX_REFRESH_TOKEN",
+    "SANDBOX_TIME_ITEM_ID",
     "Sandbox",
     "ServerHandle",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from bridge.clients.scopes import all_scopes
 from bridge.sandbox.db import Tx
 from bridge.sandbox.errors import Refusal
 from bridge.sandbox.http import Request, Response
@@ -21,6 +22,11 @@ REFRESH_TOKEN = "sandbox-refresh-token"
 TOKEN_TTL = 3600
 MINTS_PER_WINDOW = 10
 MINT_WINDOW = 600
+
+# what a refresh token was granted, answered as the token answer's `scope` [guess: the
+# accounts server's answer is documented without it]; a refresh token record's own "scope"
+# (a test patches it) overrides this: every scope the toolkit's commands need
+GRANTED = " ".join(sorted(all_scopes()))
 
 NOT_AUTHORIZED = 57
 MESSAGE_57 = "You are not authorized to perform this operation"
@@ -67,7 +73,8 @@ def mint(tx: Tx, now: dt.datetime, request: Request) -> Response:
     tx.insert(SERVICE, "access_tokens", token,
               {"user_id": refresh["user_id"], "expires_at": ts + TOKEN_TTL})
     return Response(200, {"access_token": token, "api_domain": request.base_url,
-                          "token_type": "Bearer", "expires_in": TOKEN_TTL})
+                          "token_type": "Bearer", "expires_in": TOKEN_TTL,
+                          "scope": refresh.get("scope") or GRANTED})
 
 
 def credential(request: Request) -> tuple[str, str]:

@@ -40,6 +40,7 @@ CATALOG: dict[str, dict[str, Kind]] = {
         "organizations": Kind("organization_id"),
         "currencies": Kind("currency_id", ref=_field("currency_code")),
         "chartofaccounts": Kind("account_id"),
+        "items": Kind("item_id"),
         "users": Kind("user_id", ref=_field("email", str.lower)),
         "contacts": Kind("contact_id", ref=_field("contact_name", str.lower)),
         "projects": Kind("project_id"),

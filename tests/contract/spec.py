@@ -2,31 +2,13 @@
 openapi-core.
 
 The documents live in ../shared/reference/books-openapi/ (beside the repository; present in CI
-and in every development checkout) and are never copied into the project. Where they are
-absent (a user's fresh clone) the contract tests skip and say why (`requires_documents`).
+and in every development checkout; BRIDGE_REFERENCE_DIR names another reference folder) and
+are never copied into the project. Where they are absent (a user's fresh clone) the contract
+tests skip and say why (`requires_documents`).
 
-Known quirks of the documents, corrected in `correct()` and nowhere else:
-
-- `page_context` is drawn as an array (of objects, or even of strings) in several files; the
-  real service answers an object `{page, per_page, has_more_page, ...}` (SERVICES.md);
-- `page_context`'s `page` / `per_page` are typed `string` in some files: real answers carry
-  numbers;
-- `log_date` is labelled "HH:mm" (a time) but is a date, yyyy-mm-dd: its schema gets the
-  `date` format so a time in it is refused;
-- durations such as a task's `billed_hours` / a time entry's `log_time` are "HH:MM" strings,
-  but some files type them `number`;
-- money typed `integer` (bills' `total`/`balance`/`sub_total`, a task's `rate`): amounts
-  carry cents, so they are `number`;
-- organizations.yml requires `organization_id` on `GET /organizations` too, but that list is
-  how a caller learns the id: optional there;
-- adding project users requires a top-level `cost_rate` beside the `users` array (a per-user
-  field drawn one level up): not required;
-- invoices.yml requires `item_id` on every line item, but a line without an item (name,
-  rate, quantity, project_id, time_entry_ids) is how time is billed (SERVICES.md): not
-  required;
-- examples: ids that are names (`project_id: "Network Distribution"`) become a digit id;
-  a lone space (" ") means no example; a few examples of another field's value
-  (`_WRONG_EXAMPLES`) are replaced.
+The documents' known quirks are tabled in `quirks.py` (QUIRKS), and `correct()` corrects only
+those, recording each; `test_quirks.py` holds the two to each other. Everything else the
+documents say is honoured as written (an invoice line's required `item_id` among it).
 
 Not corrected (openapi-core cannot check it, and the sandbox's own tests do): the `oauth2`
 security of each operation; the request validators used here skip security.
@@ -36,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,8 +37,11 @@ from openapi_core.validation.request.validators import (
 from openapi_core.validation.response.validators import V30ResponseDataValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from .quirks import QUIRKS
+
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference"
+# BRIDGE_REFERENCE_DIR: where a worktree that does not sit beside ../shared finds them
+REFERENCE = Path(os.environ.get("BRIDGE_REFERENCE_DIR") or REPO.parent / "shared" / "reference")
 DOCS = REFERENCE / "books-openapi"
 MISSING = (
     None
@@ -183,7 +169,7 @@ def raw_document(file: str) -> dict[str, Any]:
 @functools.cache
 def document(file: str) -> dict[str, Any]:
     """The document with the known quirks corrected (see the module docstring)."""
-    return correct(copy.deepcopy(raw_document(file)))
+    return correct(copy.deepcopy(raw_document(file)), file)
 
 
 #: what a real `page_context` is (SERVICES.md: an object, `page`/`per_page` numbers)
@@ -205,26 +191,34 @@ _MONEY = frozenset({"rate", "bcy_rate", "item_total", "sub_total", "total", "bal
                     "shipping_charge", "discount_amount", "payment_made", "credits_applied"})
 
 
-def correct(doc: dict[str, Any]) -> dict[str, Any]:
-    """Correct the documents' known quirks in place; every correction names its quirk."""
+#: quirk key -> the documents `correct()` changed for it (test_quirks checks it against QUIRKS)
+APPLIED: dict[str, set[str]] = {}
+
+
+def _apply(key: str, file: str) -> None:
+    if key not in QUIRKS:
+        raise KeyError(f"correction {key!r} is not in tests/contract/quirks.py QUIRKS")
+    APPLIED.setdefault(key, set()).add(file)
+
+
+def correct(doc: dict[str, Any], file: str = "") -> dict[str, Any]:
+    """Correct the documents' known quirks in place: only those QUIRKS tables, each recorded."""
     schemas = doc.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
-        schemas[name] = _correct_named(name, schema)
-    _walk(doc, _correct_node)
+        schemas[name] = _correct_named(name, schema, file)
+    _walk(doc, lambda node: _correct_node(node, file))
     paths = doc.get("paths", {})
     if "/organizations" in paths:
-        # quirk: organizations.yml requires organization_id on the organizations list too, but
-        # that list is how a caller learns its id (the sandbox needs none there either)
         item = paths["/organizations"]
         item["parameters"] = [
             {**_parameter(doc, p), "required": False} for p in item.get("parameters", [])]
+        _apply("organizations_list_needs_org", file)
     users = _body_schema(doc, "/projects/{project_id}/users", "post")
-    if users is not None and "users" in users.get("properties", {}):
-        # quirk: adding project users requires a top-level `cost_rate` beside the `users`
-        # array: a per-user property drawn one level up (the list takes [{user_id, ...}])
+    if users is not None and "cost_rate" in users.get("required", []):
         users["required"] = [r for r in users.get("required", []) if r != "cost_rate"]
         if not users["required"]:
             del users["required"]
+        _apply("project_users_cost_rate", file)
     return doc
 
 
@@ -247,48 +241,50 @@ def _body_schema(doc: dict[str, Any], path: str, method: str) -> dict[str, Any] 
     return dict(schema)
 
 
-def _correct_named(name: str, schema: Any) -> Any:
+def _fixed(name: str, schema: dict[str, Any], file: str) -> dict[str, Any] | None:
+    """The corrected schema of a property or component called `name`, or None (no quirk)."""
+    kind = schema.get("type")
+    if name == "page_context" and (kind == "array" or _string_paging(schema)):
+        _apply("page_context_array", file)
+        return _page_context(schema)
+    if name in _DURATIONS and kind in ("number", "integer"):
+        _apply("duration_as_number", file)
+        return {**schema, "type": "string"}
+    if name == "log_date" and schema.get("format") != "date":
+        _apply("log_date_as_time", file)
+        return {**schema, "type": "string", "format": "date"}
+    if name in _MONEY and kind == "integer":
+        _apply("money_as_integer", file)
+        return {**schema, "type": "number"}
+    example = schema.get("example")
+    if (name in ("total", "balance") and kind == "string" and isinstance(example, (int, float))
+            and not isinstance(example, bool)):
+        _apply("money_as_string", file)  # the document's own example is a number
+        return {**schema, "type": "number"}
+    return None
+
+
+def _string_paging(schema: dict[str, Any]) -> bool:
+    props = schema.get("properties") or {}
+    return any(isinstance(props.get(k), dict) and props[k].get("type") == "string"
+               for k in ("page", "per_page"))
+
+
+def _correct_named(name: str, schema: Any, file: str) -> Any:
     if not isinstance(schema, dict):
         return schema
-    # quirk: a schema *named* page_context drawn as an array (invoices.yml: an array of strings)
-    if name == "page_context":
-        return _page_context(schema)
-    # quirk: a duration ("HH:MM") typed as a number
-    if name in _DURATIONS and schema.get("type") in ("number", "integer"):
-        return {**schema, "type": "string"}
-    # quirk: log_date described as "HH:mm"; it is a date, yyyy-mm-dd
-    if name == "log_date":
-        return {**schema, "type": "string", "format": "date"}
-    # quirk: money typed as an integer (bills' totals, a task's rate): amounts carry cents
-    if name in _MONEY and schema.get("type") == "integer":
-        return {**schema, "type": "number"}
-    return schema
+    return _fixed(name, schema, file) or schema
 
 
-def _correct_node(node: dict[str, Any]) -> None:
+def _correct_node(node: dict[str, Any], file: str) -> None:
     props = node.get("properties")
     if not isinstance(props, dict):
         return
     for name, prop in list(props.items()):
-        if not isinstance(prop, dict) or "$ref" in prop:
-            continue
-        if name == "page_context":
-            props[name] = _page_context(prop)  # quirk: page_context drawn as an array
-        elif name in _DURATIONS and prop.get("type") in ("number", "integer"):
-            props[name] = {**prop, "type": "string"}  # quirk: "HH:MM" typed as a number
-        elif name == "log_date":
-            props[name] = {**prop, "type": "string", "format": "date"}  # quirk: "HH:mm" label
-        elif name in _MONEY and prop.get("type") == "integer":
-            props[name] = {**prop, "type": "number"}  # quirk: money typed as an integer
-        elif name == "line_items" and isinstance(prop.get("items"), dict):
-            line = prop["items"]
-            if "item_id" in line.get("required", []):
-                # quirk: invoices.yml requires `item_id` on every line; a line without an
-                # item (name, rate, quantity, project_id, time_entry_ids) is how time is
-                # billed (SERVICES.md: what an invoice line carries)
-                line["required"] = [r for r in line["required"] if r != "item_id"]
-                if not line["required"]:
-                    del line["required"]
+        if isinstance(prop, dict) and "$ref" not in prop:
+            fixed = _fixed(name, prop, file)
+            if fixed is not None:
+                props[name] = fixed
 
 
 def _page_context(schema: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,12 @@ from bridge.clock import FakeClock
 from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
 from bridge.replay import replay
-from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID, Sandbox
+from bridge.sandbox import (
+    SANDBOX_EXPENSE_ACCOUNT_ID,
+    SANDBOX_PAID_THROUGH_ACCOUNT_ID,
+    SANDBOX_TIME_ITEM_ID,
+    Sandbox,
+)
 from bridge.store import Store
 from bridge.targets import sandbox_context, scenario_clock
 
@@ -208,7 +213,7 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     invoice = books.create_invoice({
         "customer_id": contact_id, "reference_number": "CT-INV-1",
         "date": scenario.get("today", "2026-01-05"), "notes": "contract check",
-        "line_items": [{"name": "Check the contract", "description": "time",
+        "line_items": [{"item_id": SANDBOX_TIME_ITEM_ID, "name": "Check the contract", "description": "time",
                         "project_id": project_id, "time_entry_ids": [entry_id],
                         "rate": 55, "quantity": 3}],
     })
@@ -218,7 +223,7 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     books.get_invoice(invoice_id)
     books.update_invoice(invoice_id, {
         "customer_id": contact_id, "reference_number": "CT-INV-1",
-        "line_items": [{"name": "Check the contract", "description": "time, again",
+        "line_items": [{"item_id": SANDBOX_TIME_ITEM_ID, "name": "Check the contract", "description": "time, again",
                         "project_id": project_id, "time_entry_ids": [entry_id],
                         "rate": 60, "quantity": 3}],
     })
@@ -266,7 +271,7 @@ def drive_client(books: BooksClient, scenario: dict[str, Any]) -> None:
     books.delete_bill(str(bill["bill_id"]))
     books.delete_invoice(invoice_id)
     books.create_invoice({"customer_id": contact_id, "reference_number": "CT-INV-2",
-                          "line_items": [{"name": "Review", "rate": 80, "quantity": 1,
+                          "line_items": [{"item_id": SANDBOX_TIME_ITEM_ID, "name": "Review", "rate": 80, "quantity": 1,
                                           "project_id": project_id}]})
     doomed = books.create_task(project_id, {"task_name": "Throwaway"})
     books.delete_task(project_id, str(doomed["task_id"]))

@@ -20,6 +20,7 @@ from bridge.sandbox import (
     SANDBOX_EXPENSE_ACCOUNT_ID,
     SANDBOX_PAID_THROUGH_ACCOUNT_ID,
     SANDBOX_REFRESH_TOKEN,
+    SANDBOX_TIME_ITEM_ID,
     Sandbox,
 )
 from bridge.targets import scenario_clock
@@ -80,7 +81,8 @@ def make_live(tmp: Path, monkeypatch: pytest.MonkeyPatch, *, name: str = "small-
                       portal_id=portal["id"], client_id=client_id, client_secret=secret, refresh_token=refresh,
                       plan=scenario["books"]["organization"].get("plan", "premium"), base_url=server.url,
                       expense_account_id=SANDBOX_EXPENSE_ACCOUNT_ID,
-                      paid_through_account_id=SANDBOX_PAID_THROUGH_ACCOUNT_ID)
+                      paid_through_account_id=SANDBOX_PAID_THROUGH_ACCOUNT_ID,
+                      time_item_id=SANDBOX_TIME_ITEM_ID)
     save_profile(profile)
     try:
         yield Live(sandbox, server.url, scenario, tmp, profile, env)

@@ -10,7 +10,7 @@ from bridge.profile import profile_path, save_profile
 from tests.fidelity.live import Live
 
 CHECKS = ["permissions", "required fields", "reach accounts", "reach Books", "reach Projects",
-          "token", "organization", "portal"]
+          "token", "scopes", "organization", "portal"]
 
 
 def _doctor(live: Live, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
@@ -79,3 +79,39 @@ def test_unreachable_hosts_fail_reachability(live: Live) -> None:
     assert code == 1
     assert all(by[f"reach {h}"]["status"] == "fail" for h in ("accounts", "Books", "Projects"))
     assert by["token"]["status"] == "fail"
+
+
+def _grant(live: Live, scope: str) -> None:
+    """What the sandbox's accounts server says the profile's refresh token was granted."""
+    with live.sandbox.db.tx(write=True) as tx:
+        record = tx.get("accounts", "refresh_tokens", live.profile.refresh_token)
+        assert record is not None
+        tx.put("accounts", "refresh_tokens", live.profile.refresh_token, {**record, "scope": scope})
+
+
+def test_a_token_lacking_a_scope_fails_naming_it(live: Live) -> None:
+    from bridge.clients.scopes import all_scopes
+
+    _grant(live, ",".join(sorted(all_scopes() - {"ZohoBooks.invoices.CREATE"})))
+    code, data = _doctor(live)
+    by = {c["name"]: c for c in data["checks"]}  # type: ignore[union-attr]
+    assert code == 1 and by["scopes"]["status"] == "fail"
+    assert "ZohoBooks.invoices.CREATE" in by["scopes"]["detail"]
+    assert "invoice create" in by["scopes"]["detail"] and "ZohoBooks.invoices.CREATE" in by["scopes"]["fix"]
+    assert by["organization"]["status"] == "ok"  # the other checks still run
+
+
+def test_module_wide_scopes_cover_their_operations(live: Live) -> None:
+    from bridge.clients.scopes import all_scopes
+
+    books_modules = {s.split(".")[1] for s in all_scopes() if s.startswith("ZohoBooks.")}
+    _grant(live, " ".join([*(s for s in all_scopes() if s.startswith("ZohoProjects.")),
+                           *(f"ZohoBooks.{m}.ALL" for m in books_modules)]))
+    code, data = _doctor(live)
+    assert code == 0, data
+
+
+def test_the_time_item_is_a_required_field(live: Live) -> None:
+    save_profile(type(live.profile)(**{**live.profile.__dict__, "time_item_id": ""}))
+    result = live.bridge("doctor")
+    assert result.exit_code == 2 and "missing: time_item_id" in result.stdout

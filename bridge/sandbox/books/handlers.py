@@ -180,7 +180,7 @@ def list_tasks(call: BooksCall, p: P) -> Response:
 
 
 def get_task(call: BooksCall, p: P) -> Response:
-    return ok("success", task=call.state.task(p["project_id"], p["task_id"]))
+    return ok("success", task=call.state.task_view(p["project_id"], p["task_id"]))
 
 
 def create_task(call: BooksCall, p: P) -> Response:

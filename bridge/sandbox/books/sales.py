@@ -56,7 +56,11 @@ class SalesState(BooksBase):
 
     def project_invoices(self, project_id: str, page: int, per_page: int) -> tuple[list[Body], bool]:
         self.need("projects", project_id, "Project")
-        return self.page("invoices", page, per_page, where=[LINES_HAVE], params=[project_id])
+        rows, more = self.page("invoices", page, per_page, where=[LINES_HAVE], params=[project_id])
+        # projects.yml draws this list's total/balance as strings, and so do its examples
+        # ('310.75'), unlike invoices.yml (numbers): each answers as its document shows
+        return [{**i, "total": money_str(Decimal(str(i["total"]))),
+                 "balance": money_str(Decimal(str(i["balance"])))} for i in rows], more
 
     def create_invoice(self, data: dict[str, Any]) -> Body:
         customer = self.ref_of("contacts", text(data, "customer_id", required=True), "customer_id")
@@ -137,8 +141,9 @@ class SalesState(BooksBase):
                                 invoice_id)
             lines.append(line)
         total = sum((Decimal(str(li["item_total"])) for li in lines), Decimal(0))
-        invoice.update(line_items=lines, sub_total=money_num(total), total=money_str(total),
-                       balance=money_str(total))
+        # numbers, as invoices.yml's examples and the estimates and bills answer them
+        invoice.update(line_items=lines, sub_total=money_num(total), total=money_num(total),
+                       balance=money_num(total))
         self.tx.put(SERVICE, "invoices", invoice_id, invoice, ref=invoice["reference_number"])
         return invoice
 
@@ -148,8 +153,11 @@ class SalesState(BooksBase):
         rate = money(raw, "rate", default=Decimal(0)) or Decimal(0)
         quantity = money(raw, "quantity", default=Decimal(1))
         quantity = Decimal(1) if quantity is None else quantity
+        item_id = text(raw, "item_id")
+        if item_id and self.get("items", item_id) is None:
+            raise invalid("item_id", f"item {item_id} does not exist")
         line: Body = {
-            "line_item_id": self.tx.next_id(), "item_id": text(raw, "item_id"),
+            "line_item_id": self.tx.next_id(), "item_id": item_id,
             "name": text(raw, "name"), "description": text(raw, "description"),
             "item_order": order, "rate": money_num(rate), "bcy_rate": money_num(rate),
             "quantity": float(quantity), "unit": text(raw, "unit"),

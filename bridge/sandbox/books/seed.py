@@ -27,6 +27,12 @@ ACCOUNTS = (
     {"account_id": EXPENSE_ACCOUNT_ID, "account_name": "Other Expenses", "account_type": "other_expense"},
     {"account_id": PAID_THROUGH_ACCOUNT_ID, "account_name": "Petty Cash", "account_type": "cash"},
 )
+# The service item invoice lines name (invoices.yml requires item_id on every line) [guess:
+# one item for billed time and re-billed expenses alike; its rate is only a default, each
+# line carries its own]. A fixed id, like the accounts', passed to both modes by bridge.targets.
+TIME_ITEM_ID = "459999999999970001"
+ITEMS = ({"item_id": TIME_ITEM_ID, "name": "Billable time", "product_type": "service",
+          "unit": "hrs", "rate": 0, "status": "active"},)
 
 
 def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], str]:
@@ -52,6 +58,7 @@ def books_rows(now: dt.datetime, scenario: dict[str, Any]) -> tuple[list[Row], s
     }))
     rows += [(SERVICE, "chartofaccounts", a["account_id"], "", "", {**a, "is_active": True})
              for a in ACCOUNTS]
+    rows += [(SERVICE, "items", str(i["item_id"]), "", "", dict(i)) for i in ITEMS]
     for user in books.get("users", []):
         body = new_user(user["user_id"], user["name"], user["email"], user["user_role"], stamp)
         rows.append((SERVICE, "users", user["user_id"], "", user["email"].lower(), body))

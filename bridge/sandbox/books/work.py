@@ -20,6 +20,7 @@ from bridge.sandbox.books.common import (
     refused,
     text,
 )
+from bridge.sandbox.books.hours import Hours, hours_of
 from bridge.sandbox.db import Body
 from bridge.sandbox.formats import hhmm, money_num, parse_hhmm
 
@@ -36,9 +37,12 @@ class WorkState(BooksBase):
     def project(self, project_id: str, *, with_tasks: bool = True) -> Body:
         project = self.need("projects", project_id, "Project")
         if with_tasks:
-            project = dict(project)
-            project["tasks"] = self.tx.select(SERVICE, "tasks", parent=project_id)
-            project["users"] = self._render_members(project.get("users", []))
+            hours = hours_of(self.tx, [project_id])[project_id]
+            project = {**project, **hours.all.project_fields()}
+            project["tasks"] = [{**t, **hours.tasks[t["task_id"]].project_fields()}
+                                for t in self.tx.select(SERVICE, "tasks", parent=project_id)]
+            project["users"] = [{**m, **hours.users[m["user_id"]].user_fields()}
+                                for m in self._render_members(project.get("users", []))]
         return project
 
     def projects(self, page: int, per_page: int, filters: dict[str, str]) -> tuple[list[Body], bool]:
@@ -48,7 +52,9 @@ class WorkState(BooksBase):
                 where.append(json_eq(field))
                 params.append(filters[field])
         rows, more = self.page("projects", page, per_page, where=where, params=params)
-        return [{k: v for k, v in p.items() if k != "users"} for p in rows], more
+        hours = hours_of(self.tx, [p["project_id"] for p in rows])
+        return [{**{k: v for k, v in p.items() if k != "users"},
+                 **hours[p["project_id"]].all.project_fields()} for p in rows], more
 
     def create_project(self, data: dict[str, Any]) -> Body:
         name = text(data, "project_name", required=True, max_len=100)
@@ -155,9 +161,18 @@ class WorkState(BooksBase):
             raise not_found("Task")
         return task
 
+    def task_view(self, project_id: str, task_id: str) -> Body:
+        """The task as Books answers it: with its hours (never stored)."""
+        return self._with_hours(project_id, [self.task(project_id, task_id)])[0]
+
     def tasks(self, project_id: str, page: int, per_page: int) -> tuple[list[Body], bool]:
         self.need("projects", project_id, "Project")
-        return self.page("tasks", page, per_page, parent=project_id)
+        rows, more = self.page("tasks", page, per_page, parent=project_id)
+        return self._with_hours(project_id, rows), more
+
+    def _with_hours(self, project_id: str, tasks: list[Body]) -> list[Body]:
+        hours = hours_of(self.tx, [project_id])[project_id].tasks
+        return [{**t, **hours.get(t["task_id"], Hours()).task_fields()} for t in tasks]
 
     def create_task(self, project_id: str, data: dict[str, Any]) -> Body:
         project = self.need("projects", project_id, "Project")
@@ -173,7 +188,7 @@ class WorkState(BooksBase):
             "created_time": self.stamp, "last_modified_time": self.stamp,
         }
         self.tx.insert(SERVICE, "tasks", task_id, task, parent=project_id)
-        return task
+        return {**task, **Hours().task_fields()}  # a new task has no time yet
 
     def update_task(self, project_id: str, task_id: str, data: dict[str, Any]) -> Body:
         task = self.task(project_id, task_id)
@@ -188,7 +203,7 @@ class WorkState(BooksBase):
                 task[field] = text(data, field)
         task["last_modified_time"] = self.stamp
         self.tx.put(SERVICE, "tasks", task_id, task)
-        return task
+        return self._with_hours(project_id, [task])[0]
 
     def delete_task(self, project_id: str, task_id: str) -> None:
         self.task(project_id, task_id)
