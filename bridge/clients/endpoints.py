@@ -9,7 +9,7 @@ DATA_CENTRES = ("com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn")
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Base URLs: Books API v3, the Projects REST API, the accounts (token) server."""
+    """Base URLs: Books API v3, Projects API v3, the accounts (token) server."""
 
     books: str
     projects: str
@@ -21,7 +21,7 @@ class Endpoints:
             raise ValueError(f"unknown data centre {dc!r}; one of: {', '.join(DATA_CENTRES)}")
         return cls(
             books=f"https://www.zohoapis.{dc}/books/v3",
-            projects=f"https://projectsapi.zoho.{dc}/restapi",
+            projects=f"https://projectsapi.zoho.{dc}/api/v3",
             accounts=f"https://accounts.zoho.{dc}",
         )
 
@@ -29,4 +29,4 @@ class Endpoints:
     def sandbox(cls, root: str = "http://sandbox") -> Endpoints:
         """The sandbox serves all three on one root (any root works in-process)."""
         root = root.rstrip("/")
-        return cls(books=f"{root}/books/v3", projects=f"{root}/restapi", accounts=root)
+        return cls(books=f"{root}/books/v3", projects=f"{root}/api/v3", accounts=root)
