@@ -23,9 +23,10 @@ Lookup = Callable[[str, str | None], Body | None]
 
 @functools.lru_cache(maxsize=4096)  # a page of records shares a few instants
 def iso_time(ms: int) -> str:
-    """Epoch milliseconds as v3's ISO 8601 time."""
-    seconds = int(ms or 0) / 1000
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    """Epoch milliseconds as v3's ISO 8601 time, to the millisecond."""
+    ms = int(ms or 0)
+    when = dt.datetime.fromtimestamp(ms // 1000, dt.UTC)
+    return f"{when:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
 
 
 def page_info(page_first: int, per_page: int, has_next: bool) -> Body:
