@@ -22,6 +22,7 @@ Lookup = Callable[[str, str | None], Body | None]
 
 
 @functools.lru_cache(maxsize=4096)  # a page of records shares a few instants
+@functools.lru_cache(maxsize=4096)  # a page of records shares a few instants
 def iso_time(ms: int) -> str:
     """Epoch milliseconds as v3's ISO 8601 time, to the millisecond."""
     ms = int(ms or 0)
