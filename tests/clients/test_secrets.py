@@ -8,7 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, RetryPolicy, StaticTokenAuth
+from bridge.clients import (
+    BooksClient,
+    OAuthTokenSource,
+    ProjectsClient,
+    RetryPolicy,
+    StaticTokenAuth,
+)
 from bridge.clock import FakeClock
 from bridge.errors import ServiceError
 from bridge.secrets import FileSecrets

@@ -7,7 +7,6 @@ from __future__ import annotations
 import httpx
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
 
 from .conftest import LOGS, Books, Projects
 from .scenario import (
