@@ -14,8 +14,8 @@ PAGE = 200
 
 
 def pages(records: int, per_page: int = PAGE, empty_page_ends: bool = False) -> int:
-    """Calls to list `records`: Books stops on has_more_page; Projects needs one more call
-    for the empty (204) page when the last page is full."""
+    """Calls to list `records`: both services say on the last page that none follows
+    (`empty_page_ends`: a service that needs one more call for an empty page after a full one)."""
     full, rest = divmod(records, per_page)
     calls = full + (1 if rest else 0)
     if empty_page_ends and rest == 0:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 
 import httpx
 
-from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, ServiceHttp, ZscKeyAuth
+from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, ServiceHttp
 from bridge.clients.auth import AuthProvider
 from bridge.clients.scopes import all_scopes, needed_by
 from bridge.clients.scopes import missing as missing_scopes
@@ -201,10 +201,9 @@ def _organization(profile: Profile, url: str, auth: AuthProvider, clock: Clock,
 
 def _portal(profile: Profile, url: str, oauth: AuthProvider, clock: Clock,
             transport: httpx.BaseTransport | None) -> Check:
-    key, email = os.environ.get(KEY_ENV), os.environ.get(EMAIL_ENV)
-    # with a ZSC key the check is as the legacy/enhanced connection will see it
-    auth: AuthProvider = ZscKeyAuth(key) if key else oauth
-    who = f"the ZSC key{f' of {email}' if email else ''}" if key else "the OAuth token"
+    # Projects API v3 takes OAuth only: the ZSC key is never sent (docs/CONTRACTS.md)
+    auth: AuthProvider = oauth
+    who = "the OAuth token"
 
     def look() -> str:
         with ServiceHttp("Projects", url, transport=transport, auth=auth, clock=clock) as http:

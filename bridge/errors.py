@@ -109,6 +109,8 @@ class ServiceError(BridgeError):
         hint: str | None = None,
     ) -> None:
         self.service, self.call, self.status, self.code = service, call, status, code
+        #: the service's error name, when it gives one (Projects v3 `title`)
+        self.title: str | None = None
         self.service_message = redact(message)
         detail = f" (HTTP {status}" + (f", code {code}" if code is not None else "") + ")" if status else ""
         super().__init__(f"{service} {call} failed{detail}: {self.service_message}", hint=hint)

@@ -4,6 +4,8 @@ sandbox, or the real services named by a live profile. The modes never know whic
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,6 @@ from bridge.clients import (
     ProjectsClient,
     ServiceHttp,
     StoreUsage,
-    ZscKeyAuth,
 )
 from bridge.clock import Clock, SystemClock
 from bridge.context import Context
@@ -59,11 +60,19 @@ def embedded_sandbox(home: Path, clock: Clock | None = None) -> Sandbox:
     return Sandbox(home / "sandbox.db", clock=clock or SystemClock())
 
 
+#: The OAuth token source Projects calls carry for given credentials: live, the profile's
+#: one token (with both services' scopes) whoever the credentials name; in the sandbox, the
+#: token of the Projects user the credentials' email names. The ZSC key is never sent.
+ProjectsAuth = Callable[[Credentials], OAuthTokenSource]
+
+
 def _context(
     endpoints: Endpoints, store: Store, *, clock: Clock, secrets: SecretBox,
     transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
     plan: str | None, pace: bool, expense_accounts: ExpenseAccounts | None,
     time_item_id: str | None = None,
+    projects_auth: ProjectsAuth | None = None, zsc_check: bool = False,
+    scrub: list[Callable[[], tuple[str, ...]]] | None = None,
 ) -> Context:
     # one pool per Context: every client of one account shares one pacing window
     pool = LimiterPool(clock, StoreUsage(store)) if pace else None
@@ -74,14 +83,43 @@ def _context(
     books = BooksClient(books_http, org)
 
     def projects_factory(credentials: Credentials, portal_id: str | None) -> ProjectsClient:
+        auth = projects_auth(credentials) if projects_auth is not None else books_auth
         http = ServiceHttp("Projects", endpoints.projects, transport=transport,
-                           auth=ZscKeyAuth(credentials.zsc_key), clock=clock,
+                           auth=auth, clock=clock,
                            limiter=pool.projects(credentials.email) if pool is not None else None)
-        return ProjectsClient(http, portal_id)
+        return ProjectsClient(http, portal_id, zsc_check=zsc_check)
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
-                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts,
-                   time_item_id=time_item_id)
+                   secrets=secrets, scrub=[books_auth.secrets, *(scrub or [])],
+                   expense_accounts=expense_accounts, time_item_id=time_item_id)
+
+
+class SandboxProjectsAuth:
+    """One token source per Projects user (by email), kept for the Context's life so each
+    user mints once an hour, not once per client."""
+
+    def __init__(self, accounts_url: str, clock: Clock, transport: httpx.BaseTransport | None,
+                 secrets: SecretBox) -> None:
+        self._accounts_url, self._clock, self._transport = accounts_url, clock, transport
+        self._secrets = secrets
+        self._sources: dict[str, OAuthTokenSource] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, credentials: Credentials) -> OAuthTokenSource:
+        from bridge.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, projects_refresh_token
+
+        refresh = projects_refresh_token(credentials.email)
+        with self._lock:
+            if refresh not in self._sources:
+                self._sources[refresh] = OAuthTokenSource(
+                    self._accounts_url, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, refresh,
+                    self._clock, self._transport, cache=SecretTokenCache(self._secrets, refresh))
+            return self._sources[refresh]
+
+    def secrets(self) -> tuple[str, ...]:
+        with self._lock:
+            sources = list(self._sources.values())
+        return tuple(v for source in sources for v in source.secrets())
 
 
 def _only_organization(books_http: ServiceHttp) -> str:
@@ -117,10 +155,12 @@ def sandbox_context(
     auth = OAuthTokenSource(endpoints.accounts, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
                             SANDBOX_REFRESH_TOKEN, clock, transport,
                             cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
+    projects_auth = SandboxProjectsAuth(endpoints.accounts, clock, transport, secrets)
     return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
                     books_auth=auth, organization_id=organization_id, plan=plan, pace=pace,
                     expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID),
-                    time_item_id=SANDBOX_TIME_ITEM_ID)
+                    time_item_id=SANDBOX_TIME_ITEM_ID,
+                    projects_auth=projects_auth, zsc_check=True, scrub=[projects_auth.secrets])
 
 
 def live_context(app: App) -> Context:

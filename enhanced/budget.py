@@ -23,7 +23,16 @@ from enhanced.sync.state import SyncState
 
 
 def _projects_pages(records: int) -> int:
-    return pages(records, empty_page_ends=True)  # an index page of 200 needs the 204 after it
+    return pages(records)  # v3 says has_next_page on the last page: no empty page after it
+
+
+def _timelog_pages(logs: list[dict[str, Any]]) -> int:
+    """v3 lists one module type per call (task, issue, general), each paged on its own."""
+    counts = {"task": 0, "bug": 0, "general": 0}
+    for log in logs:
+        component = str(log.get("component") or "general")
+        counts[component] = counts.get(component, 0) + 1
+    return sum(pages(n) for n in counts.values())
 
 
 @dataclass
@@ -184,7 +193,7 @@ def _timesheets(st: SyncState, b: CallBudget, prefs: Prefs, upstream: list[dict[
         pid = str(p["id"])
         logs = list(st.projects.list_timelogs(pid))
         listed.setdefault("time_entry", []).extend(str(log["id"]) for log in logs)
-        b.add("projects", "list timelogs", _projects_pages(len(logs)))
+        b.add("projects", "list timelogs", _timelog_pages(logs))
         for log in logs:
             component = str(log.get("component") or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
             if component == "general" and not prefs.general_timesheets:

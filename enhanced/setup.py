@@ -28,8 +28,13 @@ def _role(value: Any) -> Role:
 
 
 def _projects_portals(ctx: Context, credentials: Credentials) -> list[dict[str, Any]]:
+    """The caller's portals; the key is checked where the service can (legacy/connect.py)."""
+    client = ctx.projects_for(credentials, None)
     try:
-        return list(ctx.projects_for(credentials, None).list_portals())
+        found = list(client.list_portals())
+        if client.verify_zsc_key(credentials.zsc_key) is False:
+            raise ServiceError("Projects", "key check", "the ZSC key is not this user's", status=401)
+        return found
     except ServiceError as exc:
         if exc.status == 401:
             raise PermissionRefused(

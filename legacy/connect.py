@@ -1,8 +1,19 @@
 """L1-L3, L10: connect with a ZSC key to a portal the key's user owns; status; disconnect.
 
+How the key keeps its meaning (L1) over Projects API v3, which takes OAuth only and has no
+way to check a ZSC key (docs/CONTRACTS.md "Projects v3: the ZSC key"):
+- Every Projects call carries the OAuth token the target gives for these credentials: live,
+  the profile's token (its user is the caller); in the sandbox, the token of the Projects
+  user the email names. The key is never sent as a header.
+- The caller's portals are listed with that token, each with the caller's role, on which
+  L2's owner rule is judged.
+- The key is checked where the service can check it: the sandbox has a sandbox-only check
+  (`ProjectsClient.verify_zsc_key`, only the key's SHA-256 travels) and a wrong key is
+  refused there with a clear error. Live it cannot be checked: it is recorded (fingerprint
+  in the store, the key in the secret box) and its owner's identity rests on the token.
+- A token Projects refuses (its user deactivated, the grant revoked) is a PermissionRefused.
+
 Rules:
-- The key identifies a Projects user: the portals are listed *as that user*. A key Projects
-  refuses (wrong, regenerated, or its user deactivated) is a PermissionRefused.
 - Only portals where that user is the owner may be connected (L2); any other portal is
   refused, naming the user's role there.
 - One connection row per (organization, portal): connecting again to the same portal (e.g.
@@ -46,9 +57,11 @@ def _portal(raw: dict[str, Any]) -> Portal:
 
 
 def all_portals(ctx: Context, credentials: Credentials) -> list[Portal]:
-    """Every portal of the key's user, with that user's role (L1: a refused key is explicit)."""
+    """Every portal of the caller, with the caller's role (L1: a refused key is explicit)."""
+    client = ctx.projects_for(credentials, None)
     try:
-        raw = list(ctx.projects_for(credentials, None).list_portals())
+        raw = list(client.list_portals())
+        verdict = client.verify_zsc_key(credentials.zsc_key)
     except ServiceError as exc:
         if exc.status == 401 or exc.code == 6401:
             raise PermissionRefused(
@@ -57,6 +70,12 @@ def all_portals(ctx: Context, credentials: Credentials) -> list[Portal]:
                 hint=ZSC_HINT,
             ) from None
         raise
+    if verdict is False:  # None: this service cannot check a key (live); it is recorded
+        raise PermissionRefused(
+            f"Projects refused the ZSC key given for {credentials.email}: it is wrong, "
+            "was regenerated, or its user was deactivated",
+            hint=ZSC_HINT,
+        )
     return [_portal(p) for p in raw]
 
 

@@ -181,9 +181,8 @@ def head_changes(head: Head, other: Head) -> Head:
 
 
 def projects_head(changes: Head) -> dict[str, Any]:
-    """Header changes as Projects' form takes them (Books takes them as they are: ISO)."""
-    return {f: (f"{v[5:7]}-{v[8:10]}-{v[:4]}" if f in ("date", "due_date") and v else v)
-            for f, v in changes.items()}
+    """Header changes as Projects takes them: as they are (v3 dates are ISO, as Books')."""
+    return dict(changes)
 
 
 def content(

@@ -159,7 +159,7 @@ def _budget(ctx: Context, legacy_id: int, projects: list[str], services: bool) -
     budget = CallBudget()
     # one listing per project status, paged until a short or empty page
     for _ in PROJECT_PLAN_STATUSES:
-        budget.add("projects", "list projects", pages(len(projects), empty_page_ends=True))
+        budget.add("projects", "list projects", pages(len(projects)))
     if not services:
         return budget
     t = TransactionRow.__table__.c

@@ -78,7 +78,7 @@ def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) 
 @click.option("--port", default=8765, show_default=True, type=int, help="0 picks a free port.")
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
-    """Serve the sandbox over real HTTP: Books under /books/v3, Projects under /restapi,
+    """Serve the sandbox over real HTTP: Books under /books/v3, Projects under /api/v3,
     tokens at /oauth/v2/token, control under /_sandbox. Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the sandbox serves on loopback only", param_hint="--host")

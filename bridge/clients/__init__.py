@@ -10,8 +10,7 @@ and error mapping; `BooksClient` / `ProjectsClient` only name paths and payloads
 
 from bridge.clients._backoff import RetryPolicy
 from bridge.clients._http import CallEvent, CallRecorder, Guard, ServiceHttp
-from bridge.clients._timelogs import flatten_timelogs
-from bridge.clients.auth import AuthProvider, OAuthTokenSource, StaticTokenAuth, ZscKeyAuth
+from bridge.clients.auth import AuthProvider, OAuthTokenSource, StaticTokenAuth
 from bridge.clients.books import BooksClient
 from bridge.clients.endpoints import Endpoints
 from bridge.clients.limits import (
@@ -24,11 +23,13 @@ from bridge.clients.limits import (
     projects_limiter,
     projects_limits,
 )
-from bridge.clients.projects import ProjectsClient
+from bridge.clients.projects import SANDBOX_ONLY, ProjectsClient
+from bridge.clients.projects_shapes import timelogs as flatten_timelogs
 from bridge.clients.usage import MemoryUsage, StoreUsage, UsageStore
 
 __all__ = [
     "BOOKS_PLANS",
+    "SANDBOX_ONLY",
     "AuthProvider",
     "BooksClient",
     "CallEvent",
@@ -46,7 +47,6 @@ __all__ = [
     "StaticTokenAuth",
     "StoreUsage",
     "UsageStore",
-    "ZscKeyAuth",
     "books_limiter",
     "books_limits",
     "flatten_timelogs",

@@ -1,14 +1,12 @@
 """Python values to what each service expects on the wire.
 
-Books takes JSON with ISO dates (yyyy-mm-dd) and numbers. Projects takes form fields with
-dates as MM-DD-YYYY, hours as "HH:MM", booleans as "true"/"false", modified-since times as
-epoch milliseconds, and nested values (`line_items`) as a JSON string.
+Both take JSON with ISO dates (yyyy-mm-dd) and numbers; Projects v3 takes hours as
+"HH:MM" (PROJECTS-V3.md §4).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -48,13 +46,6 @@ def books_params(filters: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mdy(value: dt.date | str) -> str:
-    """A date as Projects writes it: MM-DD-YYYY (strings are passed through)."""
-    if isinstance(value, str):
-        return value
-    return value.strftime("%m-%d-%Y")
-
-
 def hhmm(minutes: int) -> str:
     """Minutes as Projects hours: 90 -> "01:30"."""
     if minutes < 0:
@@ -62,20 +53,7 @@ def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def projects_value(value: Any) -> str:
-    """One form field or query value for Projects."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("a naive datetime has no epoch time; give it a time zone")
-        return str(int(value.timestamp() * 1000))
-    if isinstance(value, dt.date):
-        return mdy(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(books_json(value), separators=(",", ":"))
-    return str(value)
-
-
-def projects_form(fields: Mapping[str, Any]) -> dict[str, str]:
-    return {k: projects_value(v) for k, v in fields.items() if v is not None}
+def projects_json(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A Projects v3 JSON body or query: dates yyyy-mm-dd, Decimals as numbers, None
+    dropped. In a query, booleans go as true/false and nested values as JSON."""
+    return {str(k): books_json(v) for k, v in fields.items() if v is not None}

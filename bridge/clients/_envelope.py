@@ -2,7 +2,9 @@
 
 Books keeps its envelope on errors (`{"code": <non-zero>, "message": ...}`), and a non-zero
 `code` has been seen under HTTP 200, so the code decides, not only the status. Projects
-answers `{"error": {"code", "message"}}`; the accounts server `{"error": "<text>"}`.
+v3 answers `{"error": {"status_code": "400", "instance", "title", "error_type",
+"details": [{"message"}]}}` (PROJECTS-V3.md §5, [doc P0]); the old REST
+`{"error": {"code", "message"}}` is still read; the accounts server `{"error": "<text>"}`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ BOOKS_IN_FLIGHT = 1070
 class Failure:
     code: int | None
     message: str
+    title: str | None = None  # v3's error code name (URL_RULE_NOT_CONFIGURED...)
 
 
 Reader = Callable[[int, Any, bytes], Failure | None]  # status, JSON body, raw body
@@ -56,14 +59,31 @@ def projects_failure(status: int, body: Any, raw: bytes) -> Failure | None:
     if status < 400 and error is None:
         return None
     if isinstance(error, dict):
-        message = error.get("message") or error.get("title") or error.get("details")
+        if "status_code" in error or "details" in error:
+            return _v3_failure(status, error, raw)
+        message = error.get("message") or error.get("title")
         return Failure(
-            _int(error.get("code") or error.get("status_code")),
+            _int(error.get("code")),
             str(message) if message else _fallback_message(status, raw),
         )
     if isinstance(error, str) and error:
         return Failure(None, error)
     return Failure(None, _fallback_message(status, raw))
+
+
+def _v3_failure(status: int, error: dict[str, Any], raw: bytes) -> Failure:
+    """`title` is the error's name; `details[].message` say what is wrong."""
+    title = str(error.get("title") or "") or None
+    details = error.get("details")
+    notes = [
+        str(d.get("message")) for d in details if isinstance(d, dict) and d.get("message")
+    ] if isinstance(details, list) else []
+    text = "; ".join(notes) or str(error.get("message") or "")
+    if title and text:
+        message = f"{title}: {text}"
+    else:
+        message = title or text or _fallback_message(status, raw)
+    return Failure(None, message, title)
 
 
 def reader_for(service: str) -> Reader:

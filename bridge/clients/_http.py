@@ -91,6 +91,7 @@ class _Attempt:
     body: dict[str, Any] | None = None
     wait: float | None = None  # what the service asked us to wait
     error_type: type[ServiceError] = ServiceError
+    title: str | None = None  # the service's error name (Projects v3 `title`)
 
 
 class ServiceHttp:
@@ -302,7 +303,12 @@ class ServiceHttp:
             if isinstance(body, dict):
                 return _Attempt("ok", status=status, body=body)
             return _Attempt("fatal", status=status, message="the answer is not a JSON object")
-        code, message = failure.code, self._scrub(failure.message)
+        attempt = self._failed(response, status, failure.code, self._scrub(failure.message))
+        attempt.title = failure.title
+        return attempt
+
+    def _failed(self, response: httpx.Response, status: int, code: int | None,
+                message: str) -> _Attempt:
         books = self.service == "Books"
         if books and code == BOOKS_DAILY_CAP:
             return _Attempt("daily", status, code, message, error_type=RateLimited)
@@ -323,7 +329,7 @@ class ServiceHttp:
     def _error(
         self, call: str, result: _Attempt, suffix: str = "", hint: str | None = None
     ) -> ServiceError:
-        return result.error_type(
+        error = result.error_type(
             self.service,
             call,
             result.message + suffix,
@@ -331,6 +337,8 @@ class ServiceHttp:
             code=result.code,
             hint=hint,
         )
+        error.title = result.title
+        return error
 
     def _daily_cap(self, call: str, result: _Attempt) -> RateLimited:
         if self.limiter is not None:
@@ -418,25 +426,34 @@ class ServiceHttp:
                 return
             page += 1
 
-    def pages_index(
+    def pages_v3(
         self,
         path: str,
         extract: Callable[[dict[str, Any]], list[dict[str, Any]]],
         params: Mapping[str, Any] | None = None,
         *,
-        page_size: int = 200,
+        per_page: int = 200,
+        more_keys: tuple[str, ...] = ("has_next_page", "has_more_page"),
     ) -> Iterator[dict[str, Any]]:
-        """Projects lists: `index` (1-based) and `range` until 204 (no body) or a short page."""
-        index = 1
+        """Projects v3 lists: `page` (1-based) and `per_page` until a false has-next flag in
+        `page_info`, a page shorter than `per_page`, or 204 (no body)."""
+        page = 1
         while True:
             body = self.request(
-                "GET", path, params={**(params or {}), "index": index, "range": page_size}
+                "GET", path, params={**(params or {}), "page": page, "per_page": per_page}
             )
             items = extract(body)
             yield from items
-            if len(items) < page_size:
+            if len(items) < per_page:
                 return
-            index += page_size
+            info = body.get("page_info")
+            if isinstance(info, list):  # milestones answer a one-item array
+                info = info[0] if info else None
+            if isinstance(info, dict):
+                flags = [info[k] for k in more_keys if k in info]
+                if flags and not _truthy(flags[0]):
+                    return
+            page += 1
 
     # -- lifetime ---------------------------------------------------------------------------
     def close(self) -> None:

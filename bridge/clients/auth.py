@@ -1,4 +1,7 @@
-"""Credentials as header providers: OAuth tokens minted from a refresh token, ZSC keys.
+"""Credentials as header providers: OAuth tokens minted from a refresh token.
+
+There is no ZSC-key provider: neither service takes a ZSC key as a header (Projects API v3
+is OAuth only); the key is checked, where it can be, by `ProjectsClient.verify_zsc_key`.
 
 A provider gives the headers for one request, says whether a 401 is worth one retry with
 fresh credentials, and lists its secret values so the transport can scrub them from any
@@ -38,27 +41,6 @@ class AuthProvider(Protocol):
     def secrets(self) -> tuple[str, ...]:
         """Every secret value this provider holds, for redaction."""
         ...
-
-
-class ZscKeyAuth:
-    """`Authorization: Zoho-zsckey <key>`: the legacy key of one Projects user."""
-
-    def __init__(self, key: str) -> None:
-        if not key:
-            raise ValueError("a ZSC key is required")
-        self._key = key
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Zoho-zsckey {self._key}"}
-
-    def renew(self) -> bool:
-        return False  # a key cannot be refreshed: a 401 means it is wrong or revoked
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._key,)
-
-    def __repr__(self) -> str:
-        return "ZscKeyAuth(key=***)"
 
 
 class StaticTokenAuth:

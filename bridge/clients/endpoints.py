@@ -63,7 +63,7 @@ def data_centre(name: str) -> DataCentre:
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Base URLs: Books API v3, the Projects API host, the accounts (token) server."""
+    """Base URLs: Books API v3, Projects API v3, the accounts (token) server."""
 
     books: str
     projects: str
@@ -72,10 +72,11 @@ class Endpoints:
     @classmethod
     def zoho(cls, dc: str = "us") -> Endpoints:
         found = data_centre(dc)
-        return cls(books=found.books, projects=found.projects, accounts=found.accounts)
+        # the data centre names the host; the v3 root is the client's (PROJECTS-V3.md §1)
+        return cls(books=found.books, projects=f"{found.projects}/api/v3", accounts=found.accounts)
 
     @classmethod
     def sandbox(cls, root: str = "http://sandbox") -> Endpoints:
         """The sandbox serves all three on one root (any root works in-process)."""
         root = root.rstrip("/")
-        return cls(books=f"{root}/books/v3", projects=f"{root}/restapi", accounts=root)
+        return cls(books=f"{root}/books/v3", projects=f"{root}/api/v3", accounts=root)

@@ -1,4 +1,4 @@
-"""The service sandbox: Books (`/books/v3`), Projects (`/restapi`), the accounts server
+"""The service sandbox: Books (`/books/v3`), Projects (`/api/v3`), the accounts server
 (`/oauth/v2/token`) and control endpoints (`/_sandbox`), in one WSGI app over one SQLite file.
 
     sandbox = Sandbox("world.db", clock=FakeClock())
@@ -6,7 +6,8 @@
     http = httpx.Client(transport=sandbox.transport(), base_url="http://sandbox")
 
 The seeded OAuth client mints tokens with SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET and
-SANDBOX_REFRESH_TOKEN; Projects users authenticate with their seeded ZSC keys. Every seeded
+SANDBOX_REFRESH_TOKEN (the Books user's); each Projects user's own refresh token is
+`projects_refresh_token(email)`. Projects takes OAuth only, as API v3 does. Every seeded
 Books organization has the expense accounts SANDBOX_EXPENSE_ACCOUNT_ID (booked to) and
 SANDBOX_PAID_THROUGH_ACCOUNT_ID (paid from), which Books requires on each expense, and the
 service item SANDBOX_TIME_ITEM_ID, which invoices.yml requires on each invoice line.
@@ -15,6 +16,7 @@ service item SANDBOX_TIME_ITEM_ID, which invoices.yml requires on each invoice l
 from bridge.sandbox.accounts import CLIENT_ID as SANDBOX_CLIENT_ID
 from bridge.sandbox.accounts import CLIENT_SECRET as SANDBOX_CLIENT_SECRET
 from bridge.sandbox.accounts import REFRESH_TOKEN as SANDBOX_REFRESH_TOKEN
+from bridge.sandbox.accounts import projects_refresh_token
 from bridge.sandbox.books.seed import EXPENSE_ACCOUNT_ID as SANDBOX_EXPENSE_ACCOUNT_ID
 from bridge.sandbox.books.seed import PAID_THROUGH_ACCOUNT_ID as SANDBOX_PAID_THROUGH_ACCOUNT_ID
 from bridge.sandbox.books.seed import TIME_ITEM_ID as SANDBOX_TIME_ITEM_ID
@@ -30,4 +32,5 @@ __all__ = [
     "SANDBOX_TIME_ITEM_ID",
     "Sandbox",
     "ServerHandle",
+    "projects_refresh_token",
 ]

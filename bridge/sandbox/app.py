@@ -84,6 +84,9 @@ class SandboxApp:
             return accounts.mint(tx, self.clock.now(), request)
 
     def service_call(self, service: Service, request: Request) -> Response:
+        begin = getattr(service, "begin", None)  # a service whose errors name the request
+        if begin is not None:
+            begin(request)
         match = service.router.match(request.method, request.path)
         now = self.clock.now()
         held: str | None = None

@@ -14,7 +14,7 @@ from bridge.clients import ServiceHttp
 from bridge.clock import FakeClock
 
 BOOKS_BASE = "https://books.test/books/v3"
-PROJECTS_BASE = "https://projects.test/restapi"
+PROJECTS_BASE = "https://projects.test/api/v3"
 ACCOUNTS = "https://accounts.test"
 ORG = "600001"
 

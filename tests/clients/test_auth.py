@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bridge.clients import OAuthTokenSource, ZscKeyAuth
+from bridge.clients import OAuthTokenSource
 from bridge.clock import FakeClock
 from bridge.errors import RateLimited, ServiceError
 
@@ -141,10 +141,10 @@ def test_accounts_timeouts_and_refusals(clock: FakeClock) -> None:
         source(clock, denied).access_token()
 
 
-def test_zsc_key_header_and_repr() -> None:
-    auth = ZscKeyAuth("zsc-123")
-    assert auth.headers() == {"Authorization": "Zoho-zsckey zsc-123"}
-    assert auth.renew() is False
-    assert "zsc-123" not in repr(auth)
-    with pytest.raises(ValueError):
-        ZscKeyAuth("")
+def test_there_is_no_zsc_key_auth_provider() -> None:
+    """Projects API v3 is OAuth only: nothing in the toolkit can put a ZSC key in a header."""
+    import bridge.clients
+    import bridge.clients.auth
+
+    assert not hasattr(bridge.clients, "ZscKeyAuth")
+    assert not hasattr(bridge.clients.auth, "ZscKeyAuth")

@@ -33,7 +33,7 @@ def test_each_data_centre_has_its_documented_hosts(dc: str, accounts: str, books
     ep = Endpoints.zoho(dc)
     assert ep.accounts == f"https://{accounts}"
     assert ep.books == f"https://{books}/books/v3"
-    assert ep.projects == f"https://{projects}"  # no path: the Projects client appends its API's
+    assert ep.projects == f"https://{projects}/api/v3"  # the host per data centre, then the v3 root
 
 
 def test_the_old_profile_values_keep_working() -> None:

@@ -8,7 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bridge.clients import BooksClient, OAuthTokenSource, ProjectsClient, RetryPolicy, ZscKeyAuth
+from bridge.clients import (
+    BooksClient,
+    OAuthTokenSource,
+    ProjectsClient,
+    RetryPolicy,
+    StaticTokenAuth,
+)
 from bridge.clock import FakeClock
 from bridge.errors import ServiceError
 from bridge.secrets import FileSecrets
@@ -72,18 +78,22 @@ def test_books_with_oauth(caplog: pytest.LogCaptureFixture, clock: FakeClock) ->
     assert leaks(repr(auth)) == [] and leaks(repr(http)) == [] and leaks(repr(client)) == []
 
 
-def test_projects_with_a_zsc_key(caplog: pytest.LogCaptureFixture, clock: FakeClock) -> None:
+def test_projects_with_oauth_and_a_zsc_key_check(caplog: pytest.LogCaptureFixture,
+                                                 clock: FakeClock) -> None:
     caplog.set_level(logging.DEBUG)
 
     def projects(request: httpx.Request) -> httpx.Response:
-        assert request.headers["Authorization"] == f"Zoho-zsckey {ZSC}"
-        return reply(401, {"error": {"code": 6401, "message": f"Invalid ZSC key {ZSC}"}})
+        assert request.headers["Authorization"] == f"Zoho-oauthtoken {TOKEN}"
+        assert ZSC not in str(request.url) and ZSC.encode() not in request.content
+        return reply(401, {"error": {"status_code": "401", "title": "INVALID_OAUTHTOKEN",
+                                     "details": [{"message": f"bad token {TOKEN}"}]}})
 
-    client = ProjectsClient(projects_http(projects, clock, auth=ZscKeyAuth(ZSC)), "42")
+    client = ProjectsClient(projects_http(projects, clock, auth=StaticTokenAuth(TOKEN)), "42",
+                            zsc_check=True)
     with pytest.raises(ServiceError) as info:
-        list(client.list_projects())
-    assert info.value.code == 6401
-    assert leaks(str(info.value)) == [] and "Invalid ZSC key ***" in str(info.value)
+        client.verify_zsc_key(ZSC)
+    assert info.value.status == 401 and info.value.title == "INVALID_OAUTHTOKEN"
+    assert leaks(str(info.value)) == [] and "***" in str(info.value)
     assert leaks(all_logged(caplog)) == [] and leaks(repr(client)) == []
 
 

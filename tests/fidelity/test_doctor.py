@@ -29,13 +29,11 @@ def test_all_good_exits_0_one_line_per_check(live: Live) -> None:
     assert [c["status"] for c in data["checks"]] == ["ok"] * len(CHECKS)  # type: ignore[union-attr,index]
 
 
-def test_portal_checked_as_the_zsc_keys_user(live: Live) -> None:
-    code, data = _doctor(live, env={"BRIDGE_ZSC_KEY": live.owner["zsc_key"], "BRIDGE_EMAIL": live.owner["email"]})
+def test_portal_checked_as_the_oauth_tokens_user_never_with_a_zsc_key(live: Live) -> None:
+    # Projects API v3 is OAuth only: a ZSC key in the environment is never sent
+    code, data = _doctor(live, env={"BRIDGE_ZSC_KEY": "not-a-key", "BRIDGE_EMAIL": live.owner["email"]})
     portal = data["checks"][-1]  # type: ignore[index]
-    assert code == 0 and "ZSC key of " + live.owner["email"] in portal["detail"] and "owner" in portal["detail"]
-    code, data = _doctor(live, env={"BRIDGE_ZSC_KEY": "not-a-key"})
-    assert code == 1
-    assert data["checks"][-1]["status"] == "fail" and "Invalid ZSC key" in data["checks"][-1]["detail"]  # type: ignore[index]
+    assert code == 0 and "the OAuth token" in portal["detail"] and "owner" in portal["detail"]
     assert "not-a-key" not in json.dumps(data)
 
 

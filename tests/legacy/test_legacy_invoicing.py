@@ -144,7 +144,7 @@ def test_L8_the_refusal_is_per_task_not_per_project(legacy_world):
     first = lg.integration.create_invoice("1630000000001", "5520000000070001", Side.BOOKS)
     projects = lg.projects()
     projects.complete_task("1630000000001", "1730000000002")
-    projects.add_timelog("1630000000001", task_id="1730000000002", date="04-17-2026", minutes=240,
+    projects.add_timelog("1630000000001", task_id="1730000000002", date="2026-04-17", minutes=240,
                          billable=True, user_id="1230000000001", notes="WCAG 2.2 audit")
     second = lg.integration.create_invoice("1630000000001", "5520000000070001", Side.PROJECTS)
     assert {line.task_id for line in second.lines} == {"1730000000002"}

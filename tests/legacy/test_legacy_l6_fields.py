@@ -59,7 +59,7 @@ def test_L6_header_fields_edited_in_books_reach_projects(legacy_world):
     pinv = lg.projects().get_invoice(INITECH_PROJECT, ppid)
     assert pinv["notes"] == "Thank you for your business."
     assert pinv["reference_number"] == "PO-7781"
-    assert pinv["date"] == "03-02-2026" and pinv["due_date"] == "03-31-2026"
+    assert pinv["date"] == "2026-03-02" and pinv["due_date"] == "2026-03-31"
     assert [li["description"] for li in pinv["line_items"]] == ["Logo concepts, final round"]
     assert [li.get("task_id") for li in pinv["line_items"]] == [LOGO_TASK]
     _synced_twice_quietly(lg)
@@ -71,7 +71,7 @@ def test_L6_header_fields_edited_in_projects_reach_books(legacy_world):
     before = lg.ctx.books.get_invoice(books_id)
     lg.projects().update_invoice(INITECH_PROJECT, ppid, {
         "notes": "Please pay within 15 days.", "reference_number": "PO-2026-11",
-        "date": "03-05-2026", "due_date": "03-20-2026",
+        "date": "2026-03-05", "due_date": "2026-03-20",
     })
     report = lg.integration.sync()
     assert report.counts["invoices"].get("updated") == 1
@@ -115,7 +115,7 @@ def test_L6_both_sides_edited_books_wins_the_whole_record(legacy_world):
     pinv = lg.projects().get_invoice(INITECH_PROJECT, ppid)
     books = lg.ctx.books.get_invoice(books_id)
     assert books["notes"] == pinv["notes"] == "Books' note"
-    assert pinv["due_date"] == "04-30-2026"
+    assert pinv["due_date"] == "2026-04-30"
     # Books' reference was never edited: Projects' edit lost with the rest of its side
     assert pinv["reference_number"] == "" and books["reference_number"] != "PRJ-REF-1"
     _synced_twice_quietly(lg)
@@ -135,13 +135,13 @@ def test_L6_the_claim_key_is_not_shown_as_a_reference_and_stays_in_books(legacy_
 def test_L6_an_invoice_made_in_projects_keeps_its_header_in_books_at_once(legacy_world):
     lg = legacy_world("small-agency")
     made = lg.projects().create_invoice(INITECH_PROJECT, {
-        "client_id": INITECH_CLIENT, "currency_code": "USD", "date": "03-01-2026",
-        "due_date": "03-16-2026", "notes": "Half now, half on delivery.",
+        "client_id": INITECH_CLIENT, "currency_code": "USD", "date": "2026-03-01",
+        "due_date": "2026-03-16", "notes": "Half now, half on delivery.",
         "reference_number": "PO-900",
         "line_items": [{"description": "Logo concepts", "quantity": "5", "rate": "95.00",
                         "task_id": LOGO_TASK}],
     })
-    assert made["notes"] == "Half now, half on delivery." and made["due_date"] == "03-16-2026"
+    assert made["notes"] == "Half now, half on delivery." and made["due_date"] == "2026-03-16"
     report = lg.integration.sync()
     assert report.counts["invoices"].get("created") == 1
     [books] = lg.books_invoices()
@@ -159,10 +159,10 @@ def test_L6_an_invoice_made_in_projects_keeps_its_header_in_books_at_once(legacy
 def test_projects_sandbox_invoice_due_date_defaults_to_its_date(legacy_world):
     lg = legacy_world("small-agency")
     made = lg.projects().create_invoice(INITECH_PROJECT, {
-        "client_id": INITECH_CLIENT, "currency_code": "USD", "date": "03-01-2026",
+        "client_id": INITECH_CLIENT, "currency_code": "USD", "date": "2026-03-01",
         "line_items": [{"description": "Logo concepts", "quantity": "5", "rate": "95.00"}],
     })
-    assert (made["date"], made["due_date"]) == ("03-01-2026", "03-01-2026")
+    assert (made["date"], made["due_date"]) == ("2026-03-01", "2026-03-01")
     assert made["notes"] == "" and made["reference_number"] == ""
-    with pytest.raises(BridgeError):  # refused as any other Projects date field is
-        lg.projects().update_invoice(INITECH_PROJECT, str(made["id"]), {"due_date": "2026-03-31"})
+    with pytest.raises(BridgeError):  # refused as any other Projects date field is (v3: ISO)
+        lg.projects().update_invoice(INITECH_PROJECT, str(made["id"]), {"due_date": "03-31-2026"})

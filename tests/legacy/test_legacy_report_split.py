@@ -31,7 +31,7 @@ def _mixed(lg: Any) -> dict[str, Any]:
     projects = lg.projects()
     # made in Projects with a client yet not billable: the customer alone would say billable
     projects.create_expense(ACME_P, {"client_id": ACME_CLIENT, "amount": "64.50", "currency_code": "USD",
-                                     "date": "02-03-2026", "description": "Team lunch",
+                                     "date": "2026-02-03", "description": "Team lunch",
                                      "billable": False})
     it.sync()
     it.record_expense(ACME_P, Decimal("20.00"), dt.date(2026, 2, 4), None, "Parking", Side.BOOKS)

@@ -16,16 +16,17 @@ from bridge.sandbox import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_REFRESH_TOKEN,
     Sandbox,
+    projects_refresh_token,
 )
 
-from .scenario import ADA_KEY, ORG, small_scenario
+from .scenario import ADA_EMAIL, ORG, small_scenario
 
 START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
-def mint_token(http: httpx.Client) -> str:
+def mint_token(http: httpx.Client, refresh_token: str = SANDBOX_REFRESH_TOKEN) -> str:
     answer = http.post("/oauth/v2/token", data={
-        "grant_type": "refresh_token", "refresh_token": SANDBOX_REFRESH_TOKEN,
+        "grant_type": "refresh_token", "refresh_token": refresh_token,
         "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET})
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
@@ -47,16 +48,21 @@ class Books:
 
 
 class Projects:
-    """Calls to /restapi with a ZSC key; POST bodies are form-encoded."""
+    """Calls to /api/v3 as one Projects user (an OAuth token from that user's refresh
+    token); bodies are JSON."""
 
-    def __init__(self, http: httpx.Client, key: str = ADA_KEY) -> None:
+    def __init__(self, http: httpx.Client, email: str = ADA_EMAIL) -> None:
         self.http = http
-        self.key = key
+        self.token = mint_token(http, projects_refresh_token(email))
 
-    def __call__(self, method: str, path: str, data: dict[str, str] | None = None,
+    def __call__(self, method: str, path: str, json: Any = None,
                  **params: Any) -> httpx.Response:
-        return self.http.request(method, f"/restapi{path}", data=data, params=params,
-                                 headers={"Authorization": f"Zoho-zsckey {self.key}"})
+        return self.http.request(method, f"/api/v3{path}", json=json, params=params,
+                                 headers={"Authorization": f"Zoho-oauthtoken {self.token}"})
+
+
+#: the time-log list's mandatory parameters, covering every seeded log
+LOGS = {"view_type": "customdate", "start_date": "2000-01-01", "end_date": "2099-12-31"}
 
 
 @pytest.fixture

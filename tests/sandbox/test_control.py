@@ -50,15 +50,15 @@ def test_system_clock_offsets_are_shared_through_the_file(tmp_path: Path) -> Non
 
 def test_patch_fixes_data_upstream(http: httpx.Client, projects: Projects) -> None:
     path = f"/_sandbox/records/projects/tasks/{TASK_DESIGN}"
-    before = projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}/")
+    before = projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}")
     patched = http.patch(path, json={"name": "Design v2", "rate": None})
     assert patched.status_code == 200 and "rate" not in patched.json()["record"]
-    after = projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}/")
-    task = after.json()["tasks"][0]
+    after = projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}")
+    task = after.json()
     assert task["name"] == "Design v2" and "rate" not in task
-    assert task["last_modified_time_long"] > before.json()["tasks"][0]["last_modified_time_long"]
+    assert task["modified_time"] > before.json()["modified_time"]
     assert http.delete(path).status_code == 200
-    assert projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}/"
+    assert projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/tasks/{TASK_DESIGN}"
                     ).status_code == 404
     assert http.patch(path, json={"name": "x"}).status_code == 404
 
@@ -72,7 +72,7 @@ def test_patch_keeps_lookups_right(http: httpx.Client, books: Books) -> None:
                       json={"id": "610000000000000001", "portal_id": PORTAL, "name": "Hooli",
                             "currency_code": "GBP"})
     assert added.status_code == 201
-    clients = Projects(http)("GET", f"/portal/{PORTAL}/clients/").json()["clients"]
+    clients = Projects(http)("GET", f"/portal/{PORTAL}/clients").json()["clients"]
     assert clients[-1]["name"] == "Hooli"
 
 
@@ -82,13 +82,13 @@ def test_calls_are_counted_per_template_and_resettable(http: httpx.Client, books
     books("GET", "/contacts/1")
     books("GET", "/contacts/2")
     books("POST", "/contacts", {"contact_name": "Counted"})
-    projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}/")
+    projects("GET", f"/portal/{PORTAL}/projects/{WEBSITE}")
     report = http.get("/_sandbox/calls").json()
     rows = {(c["service"], c["method"], c["path"]): c["count"] for c in report["calls"]}
     assert rows == {
         ("books", "GET", "/books/v3/contacts/{contact_id}"): 2,
         ("books", "POST", "/books/v3/contacts"): 1,
-        ("projects", "GET", "/restapi/portal/{portal_id}/projects/{project_id}/"): 1,
+        ("projects", "GET", "/api/v3/portal/{portal_id}/projects/{project_id}"): 1,
     }
     assert report["writes"] == {"books": 1}
     http.delete("/_sandbox/calls")

@@ -19,7 +19,7 @@ def statuses(tmp_path: Path, name: str, seed: int) -> list[int]:
         box.seed(small_scenario())
         box.set_faults(rate=0.5, kinds=["429", "500"], seed=seed)
         projects = Projects(http)
-        return [projects("GET", "/portals/").status_code for _ in range(30)]
+        return [projects("GET", "/portals").status_code for _ in range(30)]
 
 
 def test_faults_are_deterministic_for_a_seed(tmp_path: Path) -> None:
@@ -33,18 +33,18 @@ def test_faults_set_over_http_match_the_python_call(http: httpx.Client, sandbox:
     body = {"rate": 0.5, "kinds": ["500"], "seed": 11}
     assert http.post("/_sandbox/faults", json=body).status_code == 200
     projects = Projects(http)
-    over_http = [projects("GET", "/portals/").status_code for _ in range(12)]
+    over_http = [projects("GET", "/portals").status_code for _ in range(12)]
     sandbox.set_faults(**body)
-    assert [projects("GET", "/portals/").status_code for _ in range(12)] == over_http
+    assert [projects("GET", "/portals").status_code for _ in range(12)] == over_http
     assert http.delete("/_sandbox/faults").status_code == 200
-    assert {projects("GET", "/portals/").status_code for _ in range(5)} == {200}
+    assert {projects("GET", "/portals").status_code for _ in range(5)} == {200}
     assert http.post("/_sandbox/faults", json={"rate": 2}).status_code == 400
 
 
 def test_fault_envelopes(sandbox: Sandbox, books: Books, projects: Projects) -> None:
     sandbox.set_faults(rate=1.0, kinds=["500"])
     assert books("GET", "/contacts").json() == {"code": 1000, "message": "Internal error"}
-    assert projects("GET", "/portals/").json()["error"]["code"] == 6500
+    assert projects("GET", "/portals").json()["error"]["status_code"] == "500"
     sandbox.set_faults(rate=1.0, kinds=["429"])
     answer = books("GET", "/contacts")
     assert answer.status_code == 429 and answer.json()["code"] == 44
@@ -86,5 +86,5 @@ def test_delay_waits_then_answers(sandbox: Sandbox, projects: Projects) -> None:
     slept: list[float] = []
     sandbox.app.sleep = slept.append  # no real waiting in this test
     sandbox.set_faults(rate=1.0, kinds=["delay"], delay_ms=250)
-    assert projects("GET", "/portals/").status_code == 200
+    assert projects("GET", "/portals").status_code == 200
     assert slept == [0.25]

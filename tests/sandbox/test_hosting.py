@@ -10,8 +10,8 @@ import httpx
 from bridge.clock import FakeClock
 from bridge.sandbox import Sandbox
 
-from .conftest import START, Books, Projects, mint_token
-from .scenario import ADA, PORTAL, WEBSITE, small_scenario
+from .conftest import LOGS, START, Books, Projects, mint_token
+from .scenario import ADA, ADA_EMAIL, PORTAL, WEBSITE, small_scenario
 
 
 def test_two_sandboxes_on_one_file_see_one_world(tmp_path: Path) -> None:
@@ -29,9 +29,10 @@ def test_two_sandboxes_on_one_file_see_one_world(tmp_path: Path) -> None:
 
 def test_served_answers_equal_in_process_answers(sandbox: Sandbox, http: httpx.Client) -> None:
     token = mint_token(http)
-    paths = [("/restapi/portals/", {"Authorization": "Zoho-zsckey zsc-key-ada-0001"}),
-             (f"/restapi/portal/{PORTAL}/projects/{WEBSITE}/logs/",
-              {"Authorization": "Zoho-zsckey zsc-key-ada-0001"}),
+    ada = {"Authorization": f"Zoho-oauthtoken {Projects(http, ADA_EMAIL).token}"}
+    logs = "&".join(f"{k}={v}" for k, v in LOGS.items()) + '&module={"type":"task"}'
+    paths = [("/api/v3/portals", ada),
+             (f"/api/v3/portal/{PORTAL}/projects/{WEBSITE}/timelogs?{logs}", ada),
              ("/books/v3/contacts?organization_id=100000000000000001",
               {"Authorization": f"Zoho-oauthtoken {token}"})]
     with sandbox.serve() as server:
@@ -41,8 +42,8 @@ def test_served_answers_equal_in_process_answers(sandbox: Sandbox, http: httpx.C
                 here, there = http.get(path, headers=headers), remote.get(path, headers=headers)
                 assert there.status_code == here.status_code == 200
                 assert there.json() == here.json()
-            empty = remote.get(f"/restapi/portal/{PORTAL}/projects/", params={"index": 50},
-                               headers={"Authorization": "Zoho-zsckey zsc-key-ada-0001"})
+            empty = remote.get(f"/api/v3/portal/{PORTAL}/projects/{WEBSITE}/timelogs",
+                               params={**LOGS, "module": '{"type":"issue"}'}, headers=ada)
             assert empty.status_code == 204 and empty.content == b""
 
 
@@ -70,8 +71,10 @@ def test_a_big_portal_seeds_and_pages_quickly(tmp_path: Path) -> None:
         assert (loaded["projects"], loaded["tasks"], loaded["timelogs"]) == (100, 2000, 20000)
         projects = Projects(http)
         last = str(10**17 + 99)
-        answer = projects("GET", f"/portal/{PORTAL}/projects/", index=99, range=2)
+        answer = projects("GET", f"/portal/{PORTAL}/projects", page=50, per_page=2)
         assert [p["id"] for p in answer.json()["projects"]] == [str(10**17 + 98), last]
-        logs = projects("GET", f"/portal/{PORTAL}/projects/{last}/logs/", index=101, range=100)
-        assert sum(len(d["tasklogs"]) for d in logs.json()["timelogs"]["date"]) == 100
+        assert answer.json()["page_info"]["has_next_page"] is False
+        logs = projects("GET", f"/portal/{PORTAL}/projects/{last}/timelogs", page=2,
+                        per_page=100, **LOGS, module='{"type":"task"}')
+        assert sum(len(d["log_details"]) for d in logs.json()["time_logs"]) == 100
         assert time.perf_counter() - started < 10

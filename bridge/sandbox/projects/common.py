@@ -1,7 +1,8 @@
-"""What every part of the Projects state shares: the caller, refusals, lookups, form fields.
+"""What every part of the Projects state shares: the caller, refusals, lookups, body fields.
 
 Projects records are stored in the scenario's own shape (ISO dates, minutes, ids as strings);
-`render` turns them into the REST API's JSON. A test "fixing the data upstream" therefore
+`render` turns them into API v3's JSON. Bodies arrive as JSON objects, handed to the state
+as a flat dict of strings (nested values as JSON text). A test "fixing the data upstream" therefore
 PATCHes the fields it seeded (`minutes`, `client_ids`, `approval_status`...).
 """
 
@@ -14,12 +15,12 @@ from typing import Any
 
 from bridge.sandbox.db import Body, Tx
 from bridge.sandbox.errors import Refusal
-from bridge.sandbox.formats import epoch_ms, iso_day, parse_bool, parse_mdy, parse_money
+from bridge.sandbox.formats import epoch_ms, iso_day, parse_bool, parse_iso, parse_money
 from bridge.sandbox.marks import touch
 
 SERVICE = "projects"
-RANGE_DEFAULT = 100
-RANGE_MAX = 200
+PER_PAGE_DEFAULT = 100  # [gap: not stated]; the client always sends PER_PAGE
+PER_PAGE_MAX = 200  # [doc P9]
 SEES_ALL = ("owner", "admin", "manager")
 MANAGES = ("owner", "admin", "manager")
 
@@ -131,15 +132,15 @@ def form_text(form: dict[str, str], field: str, *, required: bool = False) -> st
 
 
 def form_date(form: dict[str, str], field: str, *, default: str = "") -> str:
-    """A MM-DD-YYYY field as an ISO date."""
+    """A yyyy-mm-dd field (v3's date format)."""
     raw = form_text(form, field)
     if not raw:
         if not default:
             raise missing(field)
         return default
-    iso = parse_mdy(raw)
+    iso = parse_iso(raw)
     if iso is None:
-        raise bad(field, "use MM-DD-YYYY")
+        raise bad(field, "use yyyy-mm-dd")
     return iso
 
 
@@ -166,14 +167,14 @@ def form_money(value: Any, field: str, *, required: bool = False,
 
 
 def paging(query: dict[str, str]) -> tuple[int, int]:
-    """`index` (1-based) and `range` (default 100, at most 200)."""
+    """`page` (1-based) and `per_page` (1-200) as (first row index, 1-based; page size)."""
     try:
-        index = int(query.get("index", "1") or "1")
-        range_ = int(query.get("range", str(RANGE_DEFAULT)) or RANGE_DEFAULT)
+        page = int(query.get("page", "1") or "1")
+        per_page = int(query.get("per_page", str(PER_PAGE_DEFAULT)) or PER_PAGE_DEFAULT)
     except ValueError as exc:
-        raise bad("index/range", "not a number") from exc
-    if index < 1:
-        raise bad("index", "starts at 1")
-    if range_ < 1:
-        raise bad("range", "at least 1")
-    return index, min(range_, RANGE_MAX)
+        raise bad("page/per_page", "not a number") from exc
+    if page < 1:
+        raise bad("page", "starts at 1")
+    if not 1 <= per_page <= PER_PAGE_MAX:
+        raise bad("per_page", f"between 1 and {PER_PAGE_MAX}")
+    return (page - 1) * per_page + 1, per_page

@@ -1,45 +1,54 @@
-"""The Projects route table: (method, path under /restapi, handler). Data, not code.
+"""The Projects route table: (method, path under /api/v3, handler). Data, not code.
 
-Paths are matched with or without their trailing slash (the REST API writes them with one).
+The public v3 operations first (PROJECTS-V3.md §3), then SANDBOX_ONLY_ROUTES: the product's
+internals the public API lacks (Projects-side invoices and expenses, the Finance view, a ZSC
+key check), served under the same root so the modes can run on the sandbox, and refused
+live by the capability matrix (bridge/clients/projects.py SANDBOX_ONLY).
 """
 
 from __future__ import annotations
 
+from bridge.clients.projects_v3 import PROJECT_CLIENTS, ROOT, TRASH
 from bridge.sandbox.http import Router
 from bridge.sandbox.projects import handlers as h
 from bridge.sandbox.projects.handlers import ProjectsCall
 
-PREFIX = "/restapi"
+PREFIX = ROOT
 PORTAL = "/portal/{portal_id}"
 PROJECT = PORTAL + "/projects/{project_id}"
 
-ROUTES = [
-    ("GET", "/portals/", h.list_portals),
-    ("GET", PORTAL + "/users/", h.list_portal_users),
-    ("GET", PORTAL + "/clients/", h.list_clients),
-    ("GET", PORTAL + "/projects/", h.list_projects),
-    ("GET", PROJECT + "/", h.get_project),
-    ("DELETE", PROJECT + "/", h.delete_project),
-    ("GET", PROJECT + "/clients/", h.list_project_clients),
-    ("GET", PROJECT + "/users/", h.list_project_users),
-    ("GET", PROJECT + "/tasks/", h.list_tasks),
-    ("GET", PROJECT + "/tasks/{task_id}/", h.get_task),
-    ("POST", PROJECT + "/tasks/{task_id}/", h.update_task),
-    ("GET", PROJECT + "/tasks/{task_id}/logs/", h.list_task_logs),
-    ("POST", PROJECT + "/tasks/{task_id}/logs/", h.add_task_log),
-    ("GET", PROJECT + "/bugs/", h.list_bugs),
-    ("GET", PROJECT + "/logs/", h.list_logs),
-    ("POST", PROJECT + "/logs/", h.add_general_log),
-    ("GET", PROJECT + "/invoices/", h.list_invoices),
-    ("POST", PROJECT + "/invoices/", h.create_invoice),
-    ("GET", PROJECT + "/invoices/{invoice_id}/", h.get_invoice),
-    ("POST", PROJECT + "/invoices/{invoice_id}/", h.update_invoice),
-    ("GET", PROJECT + "/expenses/", h.list_expenses),
-    ("POST", PROJECT + "/expenses/", h.create_expense),
-    ("POST", PROJECT + "/expenses/{expense_id}/", h.update_expense),
-    ("GET", PROJECT + "/finance/", h.finance),
-    ("POST", PROJECT + "/finance/", h.link_transaction),
+PUBLIC_ROUTES = [
+    ("GET", "/portals", h.list_portals),
+    ("GET", PORTAL + "/users", h.list_portal_users),
+    ("GET", PORTAL + "/clients", h.list_clients),
+    ("GET", PORTAL + "/projects", h.list_projects),
+    ("GET", PROJECT, h.get_project),
+    ("POST", PROJECT + "/" + TRASH, h.trash_project),
+    ("GET", PROJECT + "/" + PROJECT_CLIENTS, h.list_project_clients),  # [gap] path
+    ("GET", PROJECT + "/users", h.list_project_users),
+    ("GET", PROJECT + "/tasks", h.list_tasks),
+    ("GET", PROJECT + "/tasks/{task_id}", h.get_task),
+    ("PATCH", PROJECT + "/tasks/{task_id}", h.update_task),
+    ("GET", PROJECT + "/issues", h.list_issues),
+    ("GET", PROJECT + "/timelogs", h.list_logs),
+    ("POST", PROJECT + "/log", h.add_log),
 ]
+
+#: sandbox-only: the public API has none of these
+SANDBOX_ONLY_ROUTES = [
+    ("POST", "/sandbox/zsckey", h.check_zsc_key),
+    ("GET", PROJECT + "/invoices", h.list_invoices),
+    ("POST", PROJECT + "/invoices", h.create_invoice),
+    ("GET", PROJECT + "/invoices/{invoice_id}", h.get_invoice),
+    ("PATCH", PROJECT + "/invoices/{invoice_id}", h.update_invoice),
+    ("GET", PROJECT + "/expenses", h.list_expenses),
+    ("POST", PROJECT + "/expenses", h.create_expense),
+    ("PATCH", PROJECT + "/expenses/{expense_id}", h.update_expense),
+    ("GET", PROJECT + "/finance", h.finance),
+    ("POST", PROJECT + "/finance", h.link_transaction),
+]
+
+ROUTES = PUBLIC_ROUTES + SANDBOX_ONLY_ROUTES
 
 
 def router() -> Router[ProjectsCall]:

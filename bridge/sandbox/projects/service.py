@@ -1,14 +1,17 @@
-"""The Projects half as the app sees it: routes, the caller (ZSC key or OAuth token), errors.
+"""The Projects half as the app sees it: routes, the caller (an OAuth token), v3 errors.
 
-`Zoho-zsckey <key>` names the Projects user holding that key (a wrong, revoked or inactive
-user's key answers 401, 6401); `Zoho-oauthtoken <token>` acts as the Projects user whose email
-is the Books token user's email.
+Only `Authorization: Zoho-oauthtoken <token>` is accepted, as v3 accepts only OAuth
+(PROJECTS-V3.md §1): a `Zoho-zsckey` header answers 401. The token says who calls: one
+minted from a Projects user's refresh token (`accounts.projects_refresh_token`) acts as
+that user; one minted from the Books refresh token acts as the Projects user with the Books
+user's email (one token with both services' scopes). An inactive user is refused (401).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from typing import Any
 
 from bridge.sandbox import accounts, limits
@@ -16,6 +19,7 @@ from bridge.sandbox.db import Body, Tx
 from bridge.sandbox.errors import Refusal
 from bridge.sandbox.http import Match, Request, Response
 from bridge.sandbox.projects.common import SERVICE
+from bridge.sandbox.projects.errors import URL_RULE_NOT_CONFIGURED, envelope
 from bridge.sandbox.projects.handlers import ProjectsCall
 from bridge.sandbox.projects.routes import PREFIX, router
 from bridge.sandbox.projects.state import ProjectsState
@@ -31,6 +35,7 @@ class ProjectsService:
 
     def __init__(self) -> None:
         self.router = router()
+        self._local = threading.local()  # the request path errors name, per serving thread
 
     def limit_key(self, request: Request) -> str:
         """Projects limits count per caller: the credential, hashed (never stored as is)."""
@@ -46,15 +51,14 @@ class ProjectsService:
         """Projects holds nothing in flight."""
 
     def error(self, status: int, code: int, message: str) -> Response:
-        return Response(status, {"error": {"code": code, "message": message}})
+        return envelope(status, code, message, self._path)
 
     def fault(self, kind: str) -> Response:
         return self.error(*FAULTS[kind])
 
     def no_route(self, method_not_allowed: bool) -> Response:
-        if method_not_allowed:
-            return self.error(405, 6405, "Method Not Allowed")
-        return self.error(404, 6404, "Resource Not Found")
+        """v3 answers a method or path it has no rule for with 400 [doc P0]."""
+        return self.error(400, 6405, f"{URL_RULE_NOT_CONFIGURED}: no such API ({self._path})")
 
     def run(self, tx: Tx, now: dt.datetime, request: Request, match: Match[Any]) -> Response:
         caller = authenticate(tx, now, request)
@@ -63,23 +67,36 @@ class ProjectsService:
         response: Response = match.route.handler(call, match.params)
         return response
 
+    def begin(self, request: Request) -> None:
+        """Remember the path this request's errors name (`instance`)."""
+        self._local.path = request.path
+
+    @property
+    def _path(self) -> str:
+        return str(getattr(self._local, "path", ""))
+
 
 def authenticate(tx: Tx, now: dt.datetime, request: Request) -> Body:
     scheme, value = accounts.credential(request)
     if scheme.lower() == "zoho-zsckey":
-        found = tx.select(SERVICE, "users", ref=value, limit=1) if value else []
-        if not found or not found[0].get("active", True):
-            raise Refusal(401, UNAUTHORIZED, "Invalid ZSC key")
-        return found[0]
-    if scheme.lower() == "zoho-oauthtoken":
-        try:
-            books_user = tx.get("books", "users", accounts.token_user(tx, now, value))
-        except Refusal as exc:
-            raise Refusal(401, UNAUTHORIZED, f"Invalid OAuth token ({exc.message})") from exc
+        raise Refusal(401, UNAUTHORIZED, "INVALID_OAUTHTOKEN: API v3 does not take a ZSC key; "
+                      "send Authorization: Zoho-oauthtoken <access token>")
+    if scheme.lower() != "zoho-oauthtoken":
+        raise Refusal(401, UNAUTHORIZED,
+                      "INVALID_OAUTHTOKEN: send Authorization: Zoho-oauthtoken <access token>")
+    try:
+        record = accounts.token_record(tx, now, value)
+    except Refusal as exc:
+        raise Refusal(401, UNAUTHORIZED, f"INVALID_OAUTHTOKEN: {exc.message}") from exc
+    found: list[Body] = []
+    if record.get("projects_user_id"):
+        user = tx.get(SERVICE, "users", str(record["projects_user_id"]))
+        found = [user] if user is not None else []
+    else:
+        books_user = tx.get("books", "users", str(record.get("user_id") or ""))
         email = str((books_user or {}).get("email", "")).lower()
         found = tx.select(SERVICE, "users", where=["lower(json_extract(d.body, '$.email')) = ?"],
                           params=[email], limit=1) if email else []
-        if not found or not found[0].get("active", True):
-            raise Refusal(401, UNAUTHORIZED, "No active Projects user for this token")
-        return found[0]
-    raise Refusal(401, UNAUTHORIZED, "Authorization required: Zoho-zsckey or Zoho-oauthtoken")
+    if not found or not found[0].get("active", True):
+        raise Refusal(401, UNAUTHORIZED, "INVALID_OAUTHTOKEN: no active Projects user for this token")
+    return found[0]

@@ -1,10 +1,11 @@
 """The Projects half's state for one request (no HTTP): portals, users, clients, projects,
-tasks and bugs here; time logs in `timelogs`; invoices, expenses and the Finance view in
-`finance`. Lists answer one page (`index`, `range`); an empty list is the handlers' 204.
+tasks and bugs (v3 "issues") here; time logs in `timelogs`; invoices, expenses and the Finance view in
+`finance`. Lists answer one page (first row `index`, `range` rows); the handlers add `page_info`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bridge.sandbox import marks
@@ -118,11 +119,11 @@ class ProjectsState(TimelogState, FinanceState, ProjectsBase):
                     form: dict[str, str]) -> Body:
         project = self.project_in(portal_id, project_id)
         task = self.child_of("tasks", project, task_id)
-        if "completed" in form:
-            task["completed"] = form_bool(form, "completed", False)
+        if "status" in form:
+            task["completed"] = _closed(form["status"])
         if "name" in form:
             task["name"] = form_text(form, "name", required=True)
-        if "billable" in form:
+        if "billable" in form:  # sandbox-only field
             task["billable"] = form_bool(form, "billable", True)
         return self._task(self.save("tasks", task))
 
@@ -131,7 +132,7 @@ class ProjectsState(TimelogState, FinanceState, ProjectsBase):
 
     def bugs(self, portal_id: str, project_id: str, index: int, range_: int) -> list[Body]:
         self.project_in(portal_id, project_id)
-        return [render.bug(b) for b in self.page("bugs", index, range_, parent=project_id)]
+        return [render.issue(b) for b in self.page("bugs", index, range_, parent=project_id)]
 
 
 def _user_type(user_type: str, where: list[str], params: list[Any]) -> tuple[list[str], list[Any]]:
@@ -141,6 +142,20 @@ def _user_type(user_type: str, where: list[str], params: list[Any]) -> tuple[lis
         where.append("coalesce(json_extract(d.body, '$.active'), 1) = ?")
         params.append(1 if user_type == "active" else 0)
     return where, params
+
+
+def _closed(raw: str) -> bool:
+    """A task status given as `{"id"}` or `{"name"}`: closed or open (the sandbox's two)."""
+    try:
+        status = json.loads(raw)
+    except ValueError as exc:
+        raise bad("status", 'a JSON object such as {"name": "Closed"}') from exc
+    if not isinstance(status, dict):
+        raise bad("status", 'a JSON object such as {"name": "Closed"}')
+    named = str(status.get("id") or status.get("name") or "").lower()
+    if named not in ("closed", "open"):
+        raise bad("status", "closed or open (by id or name)")
+    return named == "closed"
 
 
 def _int(value: str, field: str) -> int:
