@@ -62,7 +62,7 @@ def embedded_sandbox(home: Path, clock: Clock | None = None) -> Sandbox:
 def _context(
     endpoints: Endpoints, store: Store, *, clock: Clock, secrets: SecretBox,
     transport: httpx.BaseTransport | None, books_auth: OAuthTokenSource, organization_id: str | None,
-    plan: str | None, pace: bool, expense_accounts: ExpenseAccounts | None,
+    plan: str | None, pace: bool, expense_accounts: ExpenseAccounts | None, live: bool = False,
 ) -> Context:
     # one pool per Context: every client of one account shares one pacing window
     pool = LimiterPool(clock, StoreUsage(store)) if pace else None
@@ -79,7 +79,7 @@ def _context(
         return ProjectsClient(http, portal_id)
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
-                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts)
+                   secrets=secrets, scrub=[books_auth.secrets], expense_accounts=expense_accounts, live=live)
 
 
 def _only_organization(books_http: ServiceHttp) -> str:
@@ -95,10 +95,11 @@ def _only_organization(books_http: ServiceHttp) -> str:
 def sandbox_context(
     sandbox: Sandbox, store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
     transport: httpx.BaseTransport | None = None, root: str = "http://sandbox", pace: bool = False,
-    organization_id: str | None = None, plan: str | None = None,
+    organization_id: str | None = None, plan: str | None = None, live: bool = False,
 ) -> Context:
     """A Context on a sandbox: in-process by default, or at `root` with a real transport.
-    `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`)."""
+    `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`).
+    `live`: behave as on the real services (public API calls only), for rehearsals and tests."""
     from bridge.sandbox import (
         SANDBOX_CLIENT_ID,
         SANDBOX_CLIENT_SECRET,
@@ -116,7 +117,8 @@ def sandbox_context(
                             cache=SecretTokenCache(secrets, SANDBOX_REFRESH_TOKEN))
     return _context(endpoints, store, clock=clock, secrets=secrets, transport=transport,
                     books_auth=auth, organization_id=organization_id, plan=plan, pace=pace,
-                    expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID))
+                    expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID),
+                    live=live)
 
 
 def live_context(app: App) -> Context:
@@ -130,7 +132,7 @@ def live_context(app: App) -> Context:
                             profile.refresh_token, clock, cache=SecretTokenCache(secrets, profile.refresh_token))
     return _context(endpoints, app.store(), clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
-                    plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts())
+                    plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts(), live=True)
 
 
 def build_context(app: App) -> Context:
