@@ -254,8 +254,8 @@ def refusal(key: str) -> tuple[str, str] | None:
     if op.runs_live:
         return None
     lacks = "; ".join(f"{k} ({SERVICE_OPS[k].document})" for k in op.lacking)
-    return (f"{key} needs what the public API does not have: {lacks}. Refused on --target live before "
-            "any call", op.instead or "run it on the sandbox target")
+    message = f"{key} needs what the public API does not have: {lacks}. Refused on --target live before any call"
+    return message, op.instead or "run it on the sandbox target"
 
 
 def matrix_rows() -> list[dict[str, Any]]:

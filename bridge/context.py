@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bridge import capabilities
 from bridge.clock import Clock
 from bridge.domain import Credentials, ExpenseAccounts
-from bridge import capabilities
 from bridge.errors import ConfigError, NotConnected, NotInPublicApi
 from bridge.secrets import SecretBox, connection_key_name
 from bridge.store import Store

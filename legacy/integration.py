@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from bridge.capabilities import operation_key
 from bridge.context import Context
 from bridge.domain import (
     Connection,
@@ -24,7 +25,6 @@ from bridge.domain import (
     Transaction,
 )
 from bridge.store.repo import latest_connection, project_transactions, to_connection
-from bridge.capabilities import operation_key
 from legacy import connect as connecting
 from legacy import customers, expenses, invoicing, mirror
 from legacy.report import report
