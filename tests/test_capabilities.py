@@ -19,7 +19,7 @@ from bridge.capabilities import OPERATIONS, SANDBOX_ONLY, SERVICE_OPS
 from bridge.cli.main import cli
 from bridge.clock import FakeClock
 from bridge.context import Context
-from bridge.domain import Side
+from bridge.domain import Credentials, Side
 from bridge.errors import NotInPublicApi
 from bridge.sandbox import Sandbox
 from bridge.store import Store
@@ -268,3 +268,38 @@ def test_readme_carries_the_matrix() -> None:
     assert capabilities.markdown() in text, (
         "README's matrix is not bridge.capabilities.markdown(): paste its output into the section")
 
+
+
+class Gate(Exception):
+    """Raised by a spied `Context.require`: proves the gate is asked before anything else."""
+
+
+ARGS: dict[str, tuple[Any, ...]] = {
+    "portals": (Credentials("a@b.c", "k"),), "connect": (Credentials("a@b.c", "k"), "P"),
+    "disconnect": (), "status": (), "sync": (), "create_invoice": ("P1", None, Side.BOOKS),
+    "finalize_invoice": ("I1", "C1"), "record_expense": ("P1", Decimal(1), DAY, None, "", Side.BOOKS),
+    "transactions": ("P1",), "disable": (), "reenable": ("P",), "report": (),
+    "update_credentials": (), "create_estimate": ("P1", None, Side.BOOKS),
+    "record_bill": ("P1", "V1", Decimal(1), DAY, "", Side.BOOKS),
+}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "enhanced"])
+def test_every_service_operation_of_a_mode_asks_the_gate_first(
+        mode: str, no_calls_ctx: Callable[[bool], tuple[Context, NoCalls]], monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, transport = no_calls_ctx(True)
+    asked: list[str] = []
+
+    def require(operation: str) -> None:
+        asked.append(operation)
+        raise Gate(operation)
+
+    monkeypatch.setattr(ctx, "require", require)
+    integration = (_legacy if mode == "legacy" else _enhanced)(ctx)
+    for name, args in ARGS.items():
+        if not hasattr(integration, name):
+            continue
+        with pytest.raises(Gate):
+            getattr(integration, name)(*args)
+        assert asked[-1] in OPERATIONS and asked[-1].startswith(f"{mode}: ")
+    assert transport.requests == []
