@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bridge import capabilities
 from bridge.clock import Clock
 from bridge.domain import Credentials, ExpenseAccounts
-from bridge.errors import ConfigError, NotConnected
+from bridge.errors import ConfigError, NotConnected, NotInPublicApi
 from bridge.secrets import SecretBox, connection_key_name
 from bridge.store import Store
 
@@ -42,6 +43,20 @@ class Context:
     #: the Books item every invoice line names (invoices.yml requires `item_id` on each line;
     #: a live profile names a service item, the sandbox seeds one)
     time_item_id: str | None = None
+    #: the clients reach the real services (or a rehearsal of them): only public API calls
+    live: bool = False
+
+    def require(self, operation: str) -> None:
+        """The one seam where live mode refuses: every integration operation asks first, so an
+        operation needing what only the sandbox has fails here, before any call or write."""
+        row = capabilities.operation(operation)  # an unknown operation fails on any target
+        if self.live and (why := capabilities.refusal(row.key)) is not None:
+            raise NotInPublicApi(why[0], hint=why[1])
+
+    def offers(self, service_op: str) -> bool:
+        """Whether this target has a service call: the sandbox has all, live only the public
+        API's. Asked where an operation goes without a sandbox-only call live (`live_without`)."""
+        return not self.live or capabilities.is_public(service_op)
 
     def secret_values(self) -> tuple[str, ...]:
         values = list(self.secrets.values())

@@ -11,7 +11,8 @@ import json
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import httpx
 
@@ -50,6 +51,8 @@ class Report:
     path: str
     checks: list[Check]
     bad_config: bool  # the profile itself is unusable (exit 2), not a failed check (exit 1)
+    #: what live mode can and cannot do (bridge.capabilities), whatever the checks found
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -59,7 +62,8 @@ class Report:
 
     def to_json(self) -> dict[str, object]:
         return {"profile": self.profile, "path": self.path, "ok": self.exit_code == 0,
-                "exit_code": self.exit_code, "checks": [asdict(c) for c in self.checks]}
+                "exit_code": self.exit_code, "checks": [asdict(c) for c in self.checks],
+                "capabilities": self.capabilities}
 
 
 def _read_profile(name: str, checks: list[Check]) -> tuple[Profile | None, bool]:
@@ -134,6 +138,7 @@ def run_doctor(name: str | None = None, *, transport: httpx.BaseTransport | None
     checks: list[Check] = []
     profile, usable = _read_profile(name, checks)
     report = Report(name, str(profile_path(name)), checks, bad_config=not usable)
+    report.capabilities = capability_matrix()
     secrets: list[str] = [os.environ.get(KEY_ENV, "")]
     if profile is not None:
         secrets += list(profile.secrets())
@@ -223,3 +228,11 @@ def _scrubbed(report: Report, secrets: list[str]) -> Report:
     for c in report.checks:
         c.detail, c.fix = redact(c.detail, values), redact(c.fix, values)
     return report
+
+
+def capability_matrix() -> list[dict[str, Any]]:
+    """Per integration operation: whether it runs live, what the public API lacks, what to do
+    instead (bridge.capabilities, the same table the README carries). Static: no call."""
+    from bridge.capabilities import matrix_rows
+
+    return matrix_rows()

@@ -3,7 +3,8 @@
     BridgeError (exit 1)
     ├── CheckFailed          a verification / comparison found differences (exit 1)
     ├── InputError (exit 2)  bad user input: fixture, option, unknown record
-    │   └── FixtureError     a scenario file breaks the schema (names file + JSON path)
+    │   ├── FixtureError     a scenario file breaks the schema (names file + JSON path)
+    │   └── NotInPublicApi   --target live asked for what only the sandbox has (refused before any call)
     ├── ConfigError (exit 2) missing/invalid profile or configuration
     ├── StoreError           the state store refused or failed
     │   ├── SchemaVersionError   the database is newer than this toolkit
@@ -57,6 +58,12 @@ class FixtureError(InputError):
     def __init__(self, file: str, json_path: str, rule: str) -> None:
         super().__init__(f"{file}: {json_path}: {rule}")
         self.file, self.json_path, self.rule = file, json_path, rule
+
+
+class NotInPublicApi(InputError):
+    """The operation needs a service call only the sandbox has (bridge.capabilities), or is a
+    sandbox tool: refused on --target live before any call. A usage error (exit 2): the same
+    command with another option or on the sandbox target is the way on."""
 
 
 class ConfigError(BridgeError):

@@ -73,6 +73,7 @@ def _context(
     time_item_id: str | None = None,
     projects_auth: ProjectsAuth | None = None, zsc_check: bool = False,
     scrub: list[Callable[[], tuple[str, ...]]] | None = None,
+    live: bool = False,
 ) -> Context:
     # one pool per Context: every client of one account shares one pacing window
     pool = LimiterPool(clock, StoreUsage(store)) if pace else None
@@ -91,7 +92,7 @@ def _context(
 
     return Context(store=store, books=books, projects_factory=projects_factory, clock=clock,
                    secrets=secrets, scrub=[books_auth.secrets, *(scrub or [])],
-                   expense_accounts=expense_accounts, time_item_id=time_item_id)
+                   expense_accounts=expense_accounts, time_item_id=time_item_id, live=live)
 
 
 class SandboxProjectsAuth:
@@ -135,10 +136,11 @@ def _only_organization(books_http: ServiceHttp) -> str:
 def sandbox_context(
     sandbox: Sandbox, store: Store, *, clock: Clock | None = None, secrets: SecretBox | None = None,
     transport: httpx.BaseTransport | None = None, root: str = "http://sandbox", pace: bool = False,
-    organization_id: str | None = None, plan: str | None = None,
+    organization_id: str | None = None, plan: str | None = None, live: bool = False,
 ) -> Context:
     """A Context on a sandbox: in-process by default, or at `root` with a real transport.
-    `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`)."""
+    `plan`: the Books plan whose daily cap pacing assumes (as a live profile's `plan`).
+    `live`: behave as on the real services (public API calls only), for rehearsals and tests."""
     from bridge.sandbox import (
         SANDBOX_CLIENT_ID,
         SANDBOX_CLIENT_SECRET,
@@ -160,7 +162,7 @@ def sandbox_context(
                     books_auth=auth, organization_id=organization_id, plan=plan, pace=pace,
                     expense_accounts=ExpenseAccounts(SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID),
                     time_item_id=SANDBOX_TIME_ITEM_ID,
-                    projects_auth=projects_auth, zsc_check=True, scrub=[projects_auth.secrets])
+                    projects_auth=projects_auth, zsc_check=True, scrub=[projects_auth.secrets], live=live)
 
 
 def live_context(app: App) -> Context:
@@ -175,7 +177,7 @@ def live_context(app: App) -> Context:
     return _context(endpoints, app.store(), clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
                     plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts(),
-                    time_item_id=profile.time_item_id or None)
+                    time_item_id=profile.time_item_id or None, live=True)
 
 
 def build_context(app: App) -> Context:

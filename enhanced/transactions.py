@@ -114,7 +114,8 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     # enhanced changes no invoice): those only in Projects, and the Books copies of those this
     # integration recorded, billed by their Books expense_id so Books marks them invoiced (E9).
     # An expense recorded natively in Books is left for the user to add in Books.
-    in_projects = list(projects.list_expenses(project_id))
+    # live, the public API has no Projects-side expenses (bridge.capabilities: live_without)
+    in_projects = list(projects.list_expenses(project_id)) if ctx.offers("projects.list_expenses") else []
     twins = {str(e["books_expense_id"]) for e in in_projects if e.get("books_expense_id")}
     work += billing.expense_work([e for e in in_projects if not e.get("books_expense_id")],
                                  _client_of(ctx, row, customer), currency, used)
@@ -198,7 +199,11 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
 
 def link_in_finance(ctx: Context, row: ConnectionRow, project_id: str, kind: str, books_id: str,
                     number: str, total: Money, status: str, side: Side, projects_id: str | None) -> None:
-    """Show a Books transaction in the project's Finance tab (idempotent on kind + Books id)."""
+    """Show a Books transaction in the project's Finance tab (idempotent on kind + Books id).
+    Live, the Finance tab is not in the public API (bridge.capabilities: live_without): the
+    vendor's own integration shows Books transactions of synced projects there."""
+    if not ctx.offers("projects.link_transaction"):
+        return
     ctx.projects_of(row).link_transaction(project_id, {
         "kind": kind, "books_id": books_id, "projects_id": projects_id or "", "number": number,
         "total": str(total.amount), "currency_code": total.currency, "status": status, "origin": side.value,

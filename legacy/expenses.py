@@ -100,7 +100,10 @@ def _record_in_books(
                       str(made.get("status") or "recorded"), Side.BOOKS)
     with compensate(lambda: ctx.books.delete_expense(books_id)), ctx.store.session() as s:
         record_transaction(s, row.id, txn, now=ctx.clock.now())
-    finance.link(projects, txn)  # a failed link is not the expense's failure: sync links it
+    # a failed link is not the expense's failure: sync links it. Live, the Finance tab is not in
+    # the public API (bridge.capabilities: live_without), so there is nothing to link.
+    if ctx.offers("projects.link_transaction"):
+        finance.link(projects, txn)
     return books_id
 
 

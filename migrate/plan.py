@@ -102,6 +102,7 @@ def plan_migration(
     ctx: Context, *, batch: int = 5000, plan: str = "premium", services: bool = True,
     limit: int | None = DEFAULT_LIMIT, sink: Sink | None = None,
 ) -> Plan:
+    ctx.require("migrate: plan")  # refused live before any call if it needs the sandbox
     legacy, run = find_migration(ctx)
     state = {"done": "nothing", "running": "resume"}.get(run.state if run else "", "migrate")
     result = Plan(portal_id=legacy.portal_id, state=state, limit=limit)

@@ -36,6 +36,7 @@ SCOPED = (SyncError, SyncRun, InvoiceLineRow, BilledTask, TransactionRow, IdMap,
 
 
 def rollback_migration(ctx: Context) -> dict[str, Any]:
+    ctx.require("migrate: rollback")
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock):
         legacy, run = find_migration(ctx)
         if run is None or run.state == "rolled_back":

@@ -86,6 +86,8 @@ def run_migration(
 ) -> RunSummary:
     """Migrate, or resume; with `expected` (a saved plan's checksum) only if the legacy state
     is still the one planned, checked under the lock before anything is written."""
+    # the services' snapshot reads the Finance tab, which only the sandbox has: refused live
+    ctx.require("migrate: run --services" if services else "migrate: run")
     started = time.monotonic()
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock) as lock:
         legacy, run = find_migration(ctx)

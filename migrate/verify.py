@@ -73,6 +73,7 @@ class VerifyReport:
 
 
 def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) -> VerifyReport:
+    ctx.require("migrate: verify --services" if services else "migrate: verify")
     started = time.monotonic()
     legacy, run = find_migration(ctx)
     if run is None or run.state == "rolled_back" or run.target_connection_id is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bridge.errors import redact
+from bridge.errors import NotInPublicApi, redact
 
 if TYPE_CHECKING:
     from bridge.context import Context
@@ -50,9 +50,20 @@ class App:
             self._store = Store.open(self.db or default_url())
         return self._store
 
+    def refuse_live(self, tool: str) -> None:
+        """Sandbox tools stay in the sandbox: under --target live they would reset or seed the
+        local sandbox and then replay writes against the real services. Refused before any call."""
+        if self.target == "live":
+            raise NotInPublicApi(
+                f"`bridge {tool}` is a sandbox tool and does not run with --target live "
+                "(it would write the scenario's data to the live services)",
+                hint=f"drop --target live (or BRIDGE_TARGET=live) to run `bridge {tool}` on the sandbox; "
+                     "to rehearse against real HTTP, point a live profile's base_url at `bridge sandbox serve`")
+
     def sandbox(self) -> Sandbox:
         from bridge.targets import embedded_sandbox
 
+        self.refuse_live("sandbox")  # a net: nothing reaches the local sandbox on a live target
         if self._sandbox is None:
             self._sandbox = embedded_sandbox(self.home)
         return self._sandbox

@@ -27,6 +27,7 @@ def compare(app: App, fixture: str, html_path: Path | None) -> None:
     Differences declared in fixtures/declared-differences.json are listed with their reasons;
     any other difference fails the comparison (exit 1).
     """
+    app.refuse_live("compare")
     result = compare_scenario(resolve_fixture(fixture))
     if html_path is not None:
         write_html(result, html_path)

@@ -3,6 +3,8 @@ failed, 2 the profile itself is unusable (missing fields, bad JSON)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from bridge.cli.app import App
@@ -28,6 +30,20 @@ def doctor(cctx: click.Context, as_json: bool) -> None:
         click.echo(f"profile {report.profile} ({report.path})")
         for c in report.checks:
             click.echo(f"{MARK[c.status]} {c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix and not c.ok else ""))
+        _print_capabilities(report.capabilities)
 
     app.emit(report.to_json(), human)
     cctx.exit(report.exit_code)
+
+
+def _print_capabilities(rows: list[dict[str, Any]]) -> None:
+    """The capability matrix, one line per operation, with what to do where live cannot."""
+    click.echo("\nwhat live mode can and cannot do (bridge.capabilities):")
+    width = max((len(r["operation"]) for r in rows), default=0)
+    for r in rows:
+        line = f"{'live' if r['live'] == 'yes' else 'NO  '} {r['operation']:<{width}}"
+        if r["lacks"]:
+            line += f"  lacks {', '.join(r['lacks'])}; instead: {r['instead']}"
+        elif r["live_without"]:
+            line += f"  live without {'; '.join(r['live_without'])}"
+        click.echo(line.rstrip())

@@ -13,9 +13,11 @@ from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 
 
 @click.group()
-def sandbox() -> None:
+@click.pass_obj
+def sandbox(app: App) -> None:
     """The embedded sandbox of Books and Projects: its state lives in $BRIDGE_HOME/sandbox.db,
     so a sequence of commands sees one consistent world."""
+    app.refuse_live("sandbox")
 
 
 @sandbox.command("load")

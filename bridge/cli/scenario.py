@@ -12,8 +12,10 @@ from bridge.scenario import ScenarioResult
 
 
 @click.group()
-def scenario() -> None:
+@click.pass_obj
+def scenario(app: App) -> None:
     """Replay scenario fixtures through the legacy or enhanced integration."""
+    app.refuse_live("scenario")
 
 
 @scenario.command("run")

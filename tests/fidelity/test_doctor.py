@@ -21,7 +21,8 @@ def _doctor(live: Live, *extra: str, env: dict[str, str] | None = None) -> tuple
 def test_all_good_exits_0_one_line_per_check(live: Live) -> None:
     result = live.bridge("doctor")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.strip().splitlines()[1:]
+    # the checks, then (after a blank line) the capability matrix
+    lines = result.stdout.split("\n\n")[0].strip().splitlines()[1:]
     assert [line.split(":")[0][5:] for line in lines] == CHECKS
     assert all(line.startswith("ok  ") for line in lines)
     code, data = _doctor(live)
