@@ -95,16 +95,14 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
         task = log.get("task")
         if str(log["id"]) in entry_of and isinstance(task, dict) and task.get("id"):
             entries_by_task[str(task["id"])].append(entry_of[str(log["id"])])
-    rate = projects.get_project(project_id).get("rate")
     with ctx.store.session() as s:
         billed = repo.billed_task_ids(s, row.id)
         invoiced_expenses = set(s.execute(select(InvoiceLineRow.expense_id).where(
             InvoiceLineRow.connection_id == row.id, InvoiceLineRow.expense_id.is_not(None))).scalars())
         used = {e for e in invoiced_expenses if e} | repo.billed_expense_ids(s, row.id)
-    tasks = list(projects.list_tasks(project_id))
+    tasks, project_rate = books_rates(ctx, row, books_pid, list(projects.list_tasks(project_id)))
     # a task a Projects-side invoice holds (made before this connection, or by legacy) is billed
     billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
-    project_rate = Decimal(str(rate)) if rate not in (None, "") else None
     # the same rule as legacy (bridge.eligibility), and only time Books holds as unbilled
     rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
     work = billing.task_work(tasks, all_logs, project_rate, billed, rule, in_books=set(entry_of))
@@ -124,6 +122,24 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     if not work.lines:  # all billed already: say so, naming the tasks
         billing.refuse_if_all_billed(tasks, all_logs, project_rate, billed, rule)
     return work
+
+
+def books_rates(ctx: Context, row: ConnectionRow, books_pid: str,
+                tasks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Decimal | None]:
+    """The rates an enhanced invoice bills at come from Books (docs/BILLING.md): the Books
+    task's rate, else the Books project's. The sync brings them from Projects where the sandbox
+    has them; the public Projects API has none, so live they are what is set in Books."""
+    books_task = {m.books_id: pid for pid, m in maps.load(ctx.store, row.id, "task").items()}
+    rates = {books_task[str(t["task_id"])]: t.get("rate") for t in ctx.books.list_tasks(books_pid)
+             if str(t["task_id"]) in books_task}
+    project_rate = ctx.books.get_project(books_pid).get("rate")
+    out = [{**t, "rate": rates.get(str(t["id"])) or None} for t in tasks]
+    return out, _positive(project_rate)
+
+
+def _positive(value: Any) -> Decimal | None:
+    amount = Decimal(str(value)) if value not in (None, "") else None
+    return amount if amount is not None and amount > 0 else None
 
 
 def _books_line(line: InvoiceLine, books_pid: str, books_expenses: set[str], item_id: str) -> dict[str, Any]:

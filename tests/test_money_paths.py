@@ -204,3 +204,19 @@ def test_a_migration_waits_for_a_legacy_invoice_in_flight(make_world: Any) -> No
         s.execute(delete(BilledTask).where(BilledTask.invoice_id == "BR-live"))  # its process gave up
     assert run_migration(world.ctx).state == "done"
     assert verify_migration(world.ctx).ok
+
+
+def test_an_enhanced_invoice_bills_at_the_rate_set_in_books(make_world: Any) -> None:
+    """The public Projects API has no rate: enhanced invoices take the Books task's rate,
+    else the Books project's (docs/BILLING.md), never 0 for want of one."""
+    from enhanced.sync import maps
+
+    world, enhanced = _setup(make_world, "enhanced")
+    store, cid = world.ctx.store, 1
+    books_pid = maps.load(store, cid, "project")[PROJECT].books_id
+    books_tid = maps.load(store, cid, "task")[MODEL_TASK].books_id
+    task = world.ctx.books.get_task(books_pid, books_tid)
+    world.ctx.books.update_task(books_pid, books_tid, {"task_name": task["task_name"], "rate": 200})
+    inv = enhanced.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+    rates = {ln.task_id: ln.rate for ln in inv.lines if ln.task_id}
+    assert rates == {MODEL_TASK: Decimal(200), TRAINING_TASK: Decimal("150.00")}
