@@ -67,6 +67,7 @@ SERVICE_OPS: dict[str, ServiceOp] = {op.key: op for op in (
     _books("list_time_entries", "time-entries"),
     _books("create_time_entry", "time-entries", "create_time_entries"),
     _books("update_time_entry", "time-entries"),
+    _books("delete_time_entry", "time-entries"),
     _books("list_invoices", "invoices"),
     _books("get_invoice", "invoices"),
     _books("create_invoice", "invoices"),
@@ -226,7 +227,7 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
     Operation("migrate: run --services", ("projects.list_projects", *_SNAPSHOT), instead=_NO_SERVICES),
     Operation("migrate: verify", ()),
     Operation("migrate: verify --services", ("projects.list_projects", *_SNAPSHOT), instead=_NO_SERVICES),
-    Operation("migrate: rollback", ()),
+    Operation("migrate: rollback", ("books.list_time_entries", "books.delete_time_entry")),
 )}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bridge.claims import require_no_claims_in_flight
 from bridge.context import Context
-from bridge.errors import InputError
+from bridge.errors import InputError, NotFound
 from bridge.secrets import connection_key_name
 from bridge.store.locks import NamedLock
 from bridge.store.repo import set_state
@@ -52,6 +52,7 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="rolling_back"))
         if target is not None:
             require_no_claims_in_flight(ctx, target)
+            withdrawn = withdraw_synced_time(ctx, target)
         for model in SCOPED:
             with ctx.store.session() as s:
                 if model is BilledTask and target is not None:
@@ -70,7 +71,32 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
         if target is not None:
             ctx.secrets.delete(connection_key_name("enhanced", target))
         return {"migration_id": run.id, "state": "rolled_back", "legacy_state": run.source_state,
-                "deleted": deleted, "carried_back": carried}
+                "deleted": deleted, "carried_back": carried,
+                "time_entries_withdrawn": withdrawn if target is not None else 0}
+
+
+def withdraw_synced_time(ctx: Context, target: int) -> int:
+    """L8 across a rollback, in Books: the time entries the enhanced sync made that Books still
+    holds unbilled are deleted, so Books cannot bill time the legacy integration bills next.
+    Invoiced ones stay (their invoice's marks are carried back). Runs before the store's id
+    maps go, so a rollback stopped here finds them again; an entry already gone is skipped."""
+    with ctx.store.session() as s:
+        made = dict(s.execute(select(IdMap.books_id, IdMap.projects_id).where(
+            IdMap.connection_id == target, IdMap.kind == "time_entry", IdMap.migration_id.is_(None))).all())
+        projects = list(s.execute(select(IdMap.books_id).where(
+            IdMap.connection_id == target, IdMap.kind == "project")).scalars())
+    if not made:
+        return 0
+    withdrawn = 0
+    for books_pid in projects:
+        for entry in ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled"):
+            if str(entry["time_entry_id"]) in made:
+                try:
+                    ctx.books.delete_time_entry(str(entry["time_entry_id"]))
+                except NotFound:
+                    continue
+                withdrawn += 1
+    return withdrawn
 
 
 def carry_back(s: Session, target: int, legacy_id: int) -> list[dict[str, str]]:

@@ -220,3 +220,20 @@ def test_an_enhanced_invoice_bills_at_the_rate_set_in_books(make_world: Any) -> 
     inv = enhanced.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
     rates = {ln.task_id: ln.rate for ln in inv.lines if ln.task_id}
     assert rates == {MODEL_TASK: Decimal(200), TRAINING_TASK: Decimal("150.00")}
+
+
+def test_a_rollback_leaves_no_synced_time_billable_in_books(make_world: Any) -> None:
+    """Found by the money model: migrate, re-enable, sync, roll back, invoice in legacy left
+    the enhanced sync's time entries billable in Books for the tasks legacy then billed."""
+    world, legacy = _setup(make_world, "legacy")
+    run_migration(world.ctx)
+    enhanced = open_integration("enhanced", world.ctx)
+    enhanced.reenable(PORTAL)
+    enhanced.sync()
+    assert "unbilled" in set(_time_entries(world).values())
+    out = rollback_migration(world.ctx)
+    assert out["time_entries_withdrawn"] == 4  # every valid log the sync brought (one on an open task)
+    legacy.create_invoice(PROJECT, CUSTOMER, Side.BOOKS)
+    assert "unbilled" not in set(_time_entries(world).values())
+    again = run_migration(world.ctx)  # and the way forward still works
+    assert again.state == "done" and verify_migration(world.ctx).ok
