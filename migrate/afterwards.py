@@ -3,8 +3,9 @@
 The operations run through the enhanced integration (re-enable, sync, invoice...); a
 `rollback` operation rolls the migration back, and the operations after it run through the
 legacy integration again. The steps, and every live Books invoice at the end with the work
-it bills, are the outcome the golden files keep: money billed twice across a rollback shows
-there as two invoices carrying the same task.
+it bills, and the time Books could still bill, are the outcome the golden files keep: money
+billed twice across a rollback shows there as two invoices carrying the same task, or as
+time left billable in Books for a task legacy billed.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def run_afterwards(scenario: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         steps.append({"op": ROLLBACK, "mode": mode, "outcome": "ok",
                       "carried_back": sorted(c["key"] for c in out["carried_back"])})
         mode = "legacy"
-    return {"steps": steps, "books_invoices": books_invoices(ctx)}
+    return {"steps": steps, "books_invoices": books_invoices(ctx),
+            "books_billable_time": billable_time(ctx)}
 
 
 def _run_segment(scenario: Mapping[str, Any], ctx: Context, mode: str,
@@ -64,6 +66,13 @@ def _step(mode: str, step: Step) -> dict[str, Any]:
     if step.outcome != "ok":
         out["error"] = step.detail.split(":", 1)[0]
     return out
+
+
+def billable_time(ctx: Context) -> list[str]:
+    """The Books time entries Books could still bill (unbilled and billable), by their notes:
+    after a rollback, none of the enhanced sync's may be left for legacy to bill again."""
+    return sorted(str(e.get("notes") or e.get("time_entry_id"))
+                  for e in ctx.books.list_time_entries(filter_by="Status.Unbilled"))
 
 
 def books_invoices(ctx: Context) -> list[dict[str, Any]]:
