@@ -35,6 +35,26 @@ from migrate.run import LOCK_NAME, find_migration
 SCOPED = (SyncError, SyncRun, InvoiceLineRow, BilledTask, TransactionRow, IdMap, Preferences)
 
 
+def preview_rollback(ctx: Context) -> dict[str, Any] | None:
+    """What `rollback_migration` would do now, read without writing (for the CLI's question):
+    None when there is nothing to roll back (the rollback itself then says so)."""
+    legacy, run = find_migration(ctx)
+    if run is None or run.state == "rolled_back":
+        return None
+    target = run.target_connection_id
+    marks = entries = 0
+    if target is not None:
+        with ctx.store.session() as s:
+            marks = len(s.execute(select(BilledTask.task_id).where(
+                BilledTask.connection_id == target, BilledTask.migration_id.is_(None),
+                BilledTask.state == "billed")).all())
+            entries = len(s.execute(select(IdMap.books_id).where(
+                IdMap.connection_id == target, IdMap.kind == "time_entry", IdMap.migration_id.is_(None))).all())
+    return {"migration_id": run.id, "portal_id": legacy.portal_id, "state": run.state,
+            "legacy_state": run.source_state, "enhanced_scope": target is not None,
+            "billed_marks_carried_back": marks, "synced_time_entries": entries}
+
+
 def rollback_migration(ctx: Context) -> dict[str, Any]:
     ctx.require("migrate: rollback")
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock):

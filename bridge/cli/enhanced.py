@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from bridge.cli.app import App, is_tty
+from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
 from bridge.domain import MODULE_ORDER, Credentials, Side
 from bridge.errors import InputError
@@ -172,7 +173,7 @@ def status(app: App) -> None:
 
 
 @enhanced.command()
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent runs shown.")
 @json_option
 @click.pass_obj
 def history(app: App, limit: int) -> None:
@@ -354,10 +355,21 @@ def transactions(app: App, project_id: str) -> None:
 
 @enhanced.command()
 @json_option
+@confirm_option
 @click.pass_obj
-def disable(app: App) -> None:
-    """Stop syncing (E10); synced data stays in Books."""
-    _integration(app).disable()
+def disable(app: App, yes: bool) -> None:
+    """Stop syncing (E10); synced data stays in Books.
+
+    Asks first; --yes skips the question (required when stdin is not a terminal).
+    Example: `bridge enhanced disable --yes`
+    """
+    integration = _integration(app)
+    conn = integration.status().connection
+    if conn is not None:  # else not connected: the integration says so, changing nothing
+        confirm(app, yes, f"disable the enhanced integration for portal {conn.portal_id}",
+                [(f"disable the enhanced integration ({conn.state}) for portal {conn.portal_id}: syncing "
+                 "and invoicing stop until `enhanced reenable`; synced data stays in Books")])
+    integration.disable()
     app.emit({"state": "disabled"}, lambda d: click.echo("enhanced integration disabled; synced data stays"))
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bridge.cli.app import App
+from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
@@ -113,10 +114,21 @@ def status(app: App) -> None:
 
 
 @legacy.command()
+@confirm_option
 @click.pass_obj
-def disconnect(app: App) -> None:
-    """Disconnect the portal (recorded data stays; the key is forgotten)."""
-    _integration(app).disconnect()
+def disconnect(app: App, yes: bool) -> None:
+    """Disconnect the portal (recorded data stays; the key is forgotten).
+
+    Asks first; --yes skips the question (required when stdin is not a terminal).
+    Example: `bridge --mode legacy legacy disconnect --yes`
+    """
+    integration = _integration(app)
+    conn = integration.status().connection
+    if conn is not None:  # else not connected: the integration says so, changing nothing
+        confirm(app, yes, f"disconnect the legacy integration from portal {conn.portal_id}",
+                [(f"disconnect the legacy integration ({conn.state}) from portal {conn.portal_id}: "
+                 "it stops mirroring and invoicing and its ZSC key is forgotten; recorded data stays")])
+    integration.disconnect()
     app.emit({"state": "disconnected"}, lambda d: click.echo("disconnected"))
 
 
@@ -259,10 +271,21 @@ def transactions(app: App, project_id: str) -> None:
 
 
 @legacy.command()
+@confirm_option
 @click.pass_obj
-def disable(app: App) -> None:
-    """Stop the integration; everything recorded stays."""
-    _integration(app).disable()
+def disable(app: App, yes: bool) -> None:
+    """Stop the integration; everything recorded stays.
+
+    Asks first; --yes skips the question (required when stdin is not a terminal).
+    Example: `bridge --mode legacy legacy disable --yes`
+    """
+    integration = _integration(app)
+    conn = integration.status().connection
+    if conn is not None:
+        confirm(app, yes, f"disable the legacy integration for portal {conn.portal_id}",
+                [(f"disable the legacy integration ({conn.state}) for portal {conn.portal_id}: it stops "
+                 "mirroring and invoicing until `legacy reenable`; everything recorded stays")])
+    integration.disable()
     app.emit({"state": "disabled"}, lambda d: click.echo("disabled"))
 
 

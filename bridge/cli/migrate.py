@@ -14,15 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 from bridge.cli.app import App
+from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.cli.progress import progress_for
-from bridge.errors import CheckFailed
+from bridge.errors import CheckFailed, InputError
 from migrate.run import find_migration, run_migration, summarize
 
 if TYPE_CHECKING:
     from migrate.verify import VerifyReport
 
-batch_option = click.option("--batch", default=2000, show_default=True, help="Records per transaction.")
+batch_option = click.option("--batch", type=click.IntRange(min=1), default=2000, show_default=True,
+                            help="Records per transaction (at least 1).")
 services_option = click.option("--services/--no-services", default=True, show_default=True,
                                help="Snapshot and check the services' user-visible data.")
 
@@ -176,7 +178,7 @@ def verify(app: App, batch: int, services: bool) -> None:
     """Check the migrated state against the legacy state (deepdiff); exit 1 on any difference."""
     from migrate.verify import verify_migration
 
-    report = verify_migration(app.context(), batch=max(batch, 1), services=services)
+    report = verify_migration(app.context(), batch=batch, services=services)
     app.emit(report.to_json(), lambda _: _print_verify(report))
     if not report.ok:
         raise CheckFailed(f"verification failed: {report.difference_count} difference(s), "
@@ -195,13 +197,32 @@ def _print_verify(report: VerifyReport) -> None:
 
 
 @migrate.command()
+@confirm_option
 @click.pass_obj
-def rollback(app: App) -> None:
-    """Return to the legacy state: delete what the migration made, restore the legacy connection."""
-    from migrate.rollback import rollback_migration
+def rollback(app: App, yes: bool) -> None:
+    """Return to the legacy state: delete what the migration made, restore the legacy connection.
 
-    result = rollback_migration(app.context())
+    Says what it will delete and asks first; --yes skips the question (and is required when
+    stdin is not a terminal). Example: `bridge migrate rollback --yes`
+    """
+    from migrate.rollback import preview_rollback, rollback_migration
+
+    ctx = app.context()
+    ctx.require("migrate: rollback")
+    preview = preview_rollback(ctx)
+    if preview is not None:  # else nothing to roll back: the rollback says so, changing nothing
+        confirm(app, yes, f"roll back migration {preview['migration_id']}", _rollback_would(preview))
+    result = rollback_migration(ctx)
     app.emit(result, lambda d: click.echo(f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
+
+
+def _rollback_would(p: dict[str, Any]) -> list[str]:
+    scope = ("delete the enhanced integration's scope from the store (its connection, id maps, "
+             f"transactions, marks) and withdraw its {p['synced_time_entries']} synced time entries "
+             "still unbilled in Books" if p["enhanced_scope"] else "delete nothing (no enhanced scope was made)")
+    return [f"roll back migration {p['migration_id']} ({p['state']}) for portal {p['portal_id']}: {scope};",
+            (f"carry {p['billed_marks_carried_back']} billed mark(s) back to legacy as billed (docs/BILLING.md) "
+            f"and make legacy {p['legacy_state']} again")]
 
 
 @migrate.command()
@@ -219,22 +240,41 @@ def status(app: App) -> None:
            if d["migration"] else "not migrated")))
 
 
+#: the file `migrate demo` puts in every folder it makes; only such a folder is ever replaced
+DEMO_MARKER = ".bridge-demo"
+
+
 @migrate.command()
 @fixture_argument
-@click.option("--home", type=click.Path(path_type=Path), default=Path(".bridge/demo"), show_default=True,
-              help="A fresh folder for the demo's store and sandbox (wiped first).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path(".bridge/demo"),
+              show_default=True,
+              help="The folder for the demo's store and sandbox. Made fresh and marked with a "
+                   f"{DEMO_MARKER} file; a folder that is not empty and has no marker is never touched.")
+@confirm_option
 @click.pass_context
-def demo(cctx: click.Context, fixture: str, home: Path) -> None:
+def demo(cctx: click.Context, fixture: str, home: Path, yes: bool) -> None:
     """The main job in one command: build a legacy state from FIXTURE on the embedded
-    sandbox, migrate it, and verify the result (exit 1 if verification fails)."""
+    sandbox, migrate it, and verify the result (exit 1 if verification fails).
+
+    \b
+    The demo only ever deletes a folder it made itself (one holding its .bridge-demo marker):
+    - HOME absent or empty: made and marked, no question asked.
+    - HOME not empty and not marked: refused (exit 2), nothing deleted, even with --yes.
+    - the default HOME marked by an earlier demo: replaced without asking (the demo's own
+      scratch folder, so re-running the README's command just works, in CI too).
+    - a --home you named, marked by an earlier demo: asks before replacing it; --yes skips
+      the question and is required when stdin is not a terminal.
+
+    Example: `bridge migrate demo small-agency`
+    """
     from bridge.modes import open_integration
     from bridge.replay import replay
     from migrate.verify import verify_migration
 
     data = resolve_fixture(fixture)
     parent: App = cctx.obj
-    if home.exists():
-        shutil.rmtree(home)
+    named = cctx.get_parameter_source("home") is not click.core.ParameterSource.DEFAULT
+    _prepare_demo_home(parent, home, ask=named, yes=yes)
     os.environ["BRIDGE_HOME"] = str(home)
     app = App(db=None, mode="legacy", target="sandbox", json=parent.json, debug=parent.debug)
     cctx.call_on_close(app.close)
@@ -256,3 +296,25 @@ def demo(cctx: click.Context, fixture: str, home: Path) -> None:
               "verification": report.to_json()}, human)
     if not report.ok:
         raise CheckFailed("verification failed")
+
+
+def _prepare_demo_home(app: App, home: Path, *, ask: bool, yes: bool) -> None:
+    """Leave `home` an empty folder holding only the demo's marker, deleting a folder only if
+    an earlier demo made it (and, when `ask`, only once the user agreed)."""
+    if home.is_symlink() or (home.exists() and not home.is_dir()):
+        raise InputError(f"--home {home} exists and is not a folder the demo made: refusing to touch it",
+                         hint="choose another --home")
+    if home.is_dir() and any(home.iterdir()):
+        if not (home / DEMO_MARKER).is_file():
+            raise InputError(
+                f"--home {home} is not empty and was not made by `bridge migrate demo` (no {DEMO_MARKER} "
+                "marker): refusing to delete it; nothing was changed",
+                hint="choose a new or empty folder for --home")
+        if ask:
+            confirm(app, yes, f"replace the demo folder {home}",
+                    [(f"delete {home} and everything in it (an earlier demo's store and sandbox, "
+                     f"marked {DEMO_MARKER}) and run the demo there again")])
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / DEMO_MARKER).write_text("made by `bridge migrate demo`; `migrate demo` may delete and remake "
+                                    "this folder\n", encoding="utf-8")
