@@ -93,11 +93,11 @@ def test_L1_to_L9_the_whole_flow_from_the_cli(run):
     status = _json(run("--json", "legacy", "status"))  # L3
     assert status["connection"]["portal_id"] == "64000001" and status["badge"] == "Active"
 
-    run("--json", "legacy", "disable")
+    run("--json", "legacy", "disable", "--yes")
     mismatch = run("--json", "legacy", "reenable", "--portal", "64000002", code=1)
     assert _json(mismatch)["error"] == "PortalMismatch"
     assert _json(run("--json", "legacy", "reenable", "--portal", "64000001"))["state"] == "connected"
-    run("--json", "legacy", "disconnect")
+    run("--json", "legacy", "disconnect", "--yes")
     assert _json(run("--json", "legacy", "status"))["connection"]["state"] == "disconnected"
 
 

@@ -136,7 +136,7 @@ def test_M6_through_the_cli_a_hand_edit_exits_1_and_the_gate_then_disable_exit_0
     assert out.returncode == 1 and f"connection[{run.target_connection_id}].state" in out.stdout, out.stdout
     _edit(world, ConnectionRow, ConnectionRow.id == run.target_connection_id, state="disabled")
     assert _cli(world, "migrate", "verify", "--no-services").returncode == 0
-    for step in (("enhanced", "reenable", "--portal", run_portal(world)), ("enhanced", "disable")):
+    for step in (("enhanced", "reenable", "--portal", run_portal(world)), ("enhanced", "disable", "--yes")):
         done = _cli(world, *step)
         assert done.returncode == 0, done.stderr
         out = _cli(world, "migrate", "verify", "--no-services")
