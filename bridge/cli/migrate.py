@@ -309,7 +309,8 @@ def _prepare_demo_home(app: App, home: Path, *, ask: bool, yes: bool) -> None:
             raise InputError(
                 f"--home {home} is not empty and was not made by `bridge migrate demo` (no {DEMO_MARKER} "
                 "marker): refusing to delete it; nothing was changed",
-                hint="choose a new or empty folder for --home")
+                hint="choose a new or empty folder for --home (a demo folder from a version that did not "
+                     "mark its folders: delete it yourself, then run the demo again)")
         if ask:
             confirm(app, yes, f"replace the demo folder {home}",
                     [(f"delete {home} and everything in it (an earlier demo's store and sandbox, "
