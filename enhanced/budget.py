@@ -26,9 +26,9 @@ def _projects_pages(records: int) -> int:
     return pages(records)  # v3 says has_next_page on the last page: no empty page after it
 
 
-def _timelog_pages(logs: list[dict[str, Any]]) -> int:
+def _timelog_pages(logs: list[dict[str, Any]], types: tuple[str, ...]) -> int:
     """v3 lists one module type per call (task, issue, general), each paged on its own."""
-    counts = {"task": 0, "bug": 0, "general": 0}
+    counts = {{"issue": "bug"}.get(t, t): 0 for t in types}
     for log in logs:
         component = str(log.get("component") or "general")
         counts[component] = counts.get(component, 0) + 1
@@ -181,7 +181,7 @@ def _portal_users(st: SyncState, b: CallBudget) -> dict[str, dict[str, Any]]:
 def _timesheets(st: SyncState, b: CallBudget, prefs: Prefs, upstream: list[dict[str, Any]], fetched: set[str],
                 children: dict[str, set[str]], mapped: dict[str, dict[str, maps.Mapped]],
                 users: set[str], members: set[str], listed: dict[str, list[str]]) -> None:
-    from enhanced.sync.timesheets import _ref_id
+    from enhanced.sync.timesheets import _ref_id, log_types
 
     portals = list(st.projects.list_portals())
     b.add("projects", "portals", _projects_pages(len(portals)))
@@ -191,9 +191,10 @@ def _timesheets(st: SyncState, b: CallBudget, prefs: Prefs, upstream: list[dict[
     generals = set(mapped["general_task"])
     for p in upstream:
         pid = str(p["id"])
-        logs = list(st.projects.list_timelogs(pid))
+        types = log_types(prefs.general_timesheets)
+        logs = list(st.projects.list_timelogs(pid, types=types))
         listed.setdefault("time_entry", []).extend(str(log["id"]) for log in logs)
-        b.add("projects", "list timelogs", _timelog_pages(logs))
+        b.add("projects", "list timelogs", _timelog_pages(logs, types))
         for log in logs:
             component = str(log.get("component") or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
             if component == "general" and not prefs.general_timesheets:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from bridge import billing
 from bridge.billing import confirm_claims
 from bridge.claims import claimed, compensate, new_claim_id, settle_stale, withdraw_invoice
+from bridge.clients import projects_v3 as v3
 from bridge.context import Context
 from bridge.domain import (
     Expense,
@@ -89,7 +90,7 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
                 ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled")}
     entry_of = {lid: m.books_id for lid, m in maps.load(ctx.store, row.id, "time_entry").items()
                 if m.books_id in unbilled}
-    all_logs = list(projects.list_timelogs(project_id))
+    all_logs = list(projects.list_timelogs(project_id, types=v3.TASK_LOGS))  # invoices bill tasks
     entries_by_task: dict[str, list[str]] = defaultdict(list)
     for log in all_logs:
         task = log.get("task")

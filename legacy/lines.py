@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bridge.billing import Selection, expense_work, refuse_if_all_billed, task_work
+from bridge.clients import projects_v3 as v3
 from bridge.domain import InvoiceLine
 from bridge.eligibility import time_rule
 from bridge.store.repo import billed_expense_ids, billed_task_ids, record_fingerprint
@@ -53,7 +54,7 @@ def billable_lines(
         tasks = list(projects.list_tasks(pid, status="all"))
         # A task an upstream invoice holds (made in Projects, not synced yet) is billed too.
         billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
-        logs = list(projects.list_timelogs(pid))
+        logs = list(projects.list_timelogs(pid, types=v3.TASK_LOGS))  # invoices bill tasks
         rate = dec(project.get("rate"))
         rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
         out = task_work(tasks, logs, rate, billed, rule)

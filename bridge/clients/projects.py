@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from bridge.clients import projects_shapes as shapes
@@ -153,16 +153,17 @@ class ProjectsClient:
         return self._list(self._project(project_id, "/issues"), "issues", shapes.issue)
 
     # -- time logs ------------------------------------------------------------------------------
-    def list_timelogs(self, project_id: str, **params: Any) -> Iterator[Record]:
+    def list_timelogs(self, project_id: str, *, types: Sequence[str] = v3.LOG_MODULES,
+                      **params: Any) -> Iterator[Record]:
         """Every log of the project, flattened: one dict per log with `component`
         (task | bug | general). v3 lists one module type per call, over a date view: this
-        asks for each type over `customdate` LOG_RANGE_START..LOG_RANGE_END unless `params`
-        say otherwise (`view_type`, `start_date`, `end_date` as dates or yyyy-mm-dd...)."""
+        asks for each of `types` (task, issue, general: a caller that never reads general
+        logs saves a call per project) over `customdate` LOG_RANGE_START..LOG_RANGE_END
+        unless `params` say otherwise (`view_type`, `start_date`, `end_date`...)."""
         path = self._project(project_id, "/timelogs")
         query = {"view_type": v3.LOG_VIEW_TYPE, "start_date": v3.LOG_RANGE_START,
                  "end_date": v3.LOG_RANGE_END, **projects_json(params)}
-        modules = [query.pop("module")] if "module" in query else [
-            {"type": m} for m in v3.LOG_MODULES]
+        modules = [query.pop("module")] if "module" in query else [{"type": m} for m in types]
         for module in modules:
             yield from self.http.pages_v3(
                 path, shapes.timelogs, {**query, "module": _module_param(module)},

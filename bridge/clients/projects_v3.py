@@ -29,6 +29,9 @@ LOG_RANGE_END: Final = "2099-12-31"
 #: module types of a time log [doc P4 task, 2nd G1 issue/general]; the client asks for each
 #: in turn, since a list names one `module` [2nd G1]
 LOG_MODULES: Final = ("task", "issue", "general")
+#: the module types a caller that bills tasks, or syncs without general timesheets, lists
+TASK_LOGS: Final = ("task",)
+WORK_LOGS: Final = ("task", "issue")
 
 #: hours as "HH:MM" [2nd G1: "HH:MM may be required"; the doc sample prints "01.00"]
 HOURS_FORMAT: Final = "HH:MM"

@@ -13,6 +13,7 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
+from bridge.clients import projects_v3 as v3
 from bridge.eligibility import TimeRule, approval_required, minutes_of
 from bridge.errors import ServiceError
 from bridge.store.repo import billed_task_ids, record_fingerprint
@@ -29,6 +30,11 @@ GENERAL_TASK = "General"
 
 def marker(log_id: str) -> str:
     return f"[plog:{log_id}]"
+
+
+def log_types(general_timesheets: bool) -> tuple[str, ...]:
+    """The v3 time-log lists a sync needs: general logs only with the switch on (E3)."""
+    return v3.LOG_MODULES if general_timesheets else v3.WORK_LOGS
 
 
 def time_rule(st: SyncState) -> TimeRule:
@@ -64,7 +70,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
         finder = Finder(partial(st.books.list_time_entries, project_id=books_pid),
                         _entry_key, "time_entry_id", claimed)
         invoiced_tasks: set[str] | None = None  # read once per project, when a log needs it
-        for log in st.projects.list_timelogs(pid):
+        for log in st.projects.list_timelogs(pid, types=log_types(st.prefs.general_timesheets)):
             counts.fetched += 1
             lid = str(log["id"])
             when = log_date(log)  # once: a re-sync reads 200,000 of them
