@@ -9,11 +9,10 @@ issues and logs to need several pages) and the sandbox's answer to each.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ from bridge.replay import acting_user, replay
 from bridge.sandbox import Sandbox
 from bridge.store import Store
 from bridge.targets import sandbox_context, scenario_clock
+
+from .traffic import Exchange, Recorder
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 SCENARIO = "small-agency"
@@ -93,38 +94,9 @@ def operation_of(method: str, path: str) -> Operation | None:
     return next((op for op in OPERATIONS if op.matches(method, path)), None)
 
 
-@dataclass(frozen=True)
-class Exchange:
-    source: str
-    request: httpx.Request
-    response: httpx.Response
-
-    @property
-    def path(self) -> str:
-        return self.request.url.path.removeprefix(ROOT)
-
-    @property
-    def label(self) -> str:
-        return f"{self.source}: {self.request.method} {self.request.url}"
-
-    def body(self) -> Any:
-        return json.loads(self.response.content) if self.response.content else None
-
-
-@dataclass
-class Recorder(httpx.BaseTransport):
-    """Forwards to `inner` and keeps every Projects exchange."""
-
-    inner: httpx.BaseTransport
-    source: str = ""
-    exchanges: list[Exchange] = field(default_factory=list)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        if request.url.path.startswith(ROOT + "/"):
-            response.read()
-            self.exchanges.append(Exchange(self.source, request, response))
-        return response
+def recorder_of(inner: httpx.BaseTransport) -> Recorder:
+    """The contract suite's recorder, keeping the Projects v3 exchanges."""
+    return Recorder(inner, prefix=ROOT)
 
 
 @dataclass
@@ -184,7 +156,7 @@ def _world(folder: Path, scenario: dict[str, Any]) -> Iterator[tuple[Recorder, A
         sandbox = Sandbox(folder / "sandbox.db", clock=clock)
         stack.callback(sandbox.close)
         sandbox.seed(scenario)
-        recorder = Recorder(sandbox.transport())
+        recorder = recorder_of(sandbox.transport())
         store = Store.open(f"sqlite:///{folder / 'state.db'}")
         stack.callback(store.close)
         yield recorder, sandbox_context(sandbox, store, clock=clock, transport=recorder)

@@ -9,6 +9,7 @@ payloads shaped like the vendor's documented ones.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -46,29 +47,35 @@ class Exchange:
     source: str  # "legacy:small-agency", "client", ...
     request: httpx.Request
     response: httpx.Response
+    prefix: str = PREFIX  # the service's API root (Books by default; Projects v3 passes its own)
 
     @property
     def path(self) -> str:
-        return self.request.url.path.removeprefix(PREFIX)
+        return self.request.url.path.removeprefix(self.prefix)
 
     @property
     def label(self) -> str:
         return f"{self.source}: {self.request.method} {self.request.url}"
 
+    def body(self) -> Any:
+        return json.loads(self.response.content) if self.response.content else None
+
 
 @dataclass
 class Recorder(httpx.BaseTransport):
-    """Forwards to `inner` and keeps the Books exchanges (OAuth and Projects pass through)."""
+    """Forwards to `inner` and keeps the exchanges under `prefix` (Books by default: OAuth and
+    Projects pass through; the Projects v3 contract records its own root)."""
 
     inner: httpx.BaseTransport
     source: str = ""
     exchanges: list[Exchange] = field(default_factory=list)
+    prefix: str = PREFIX
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
-        if request.url.path.startswith(PREFIX + "/"):
+        if request.url.path.startswith(self.prefix + "/"):
             response.read()  # keep the body: the caller may close the stream
-            self.exchanges.append(Exchange(self.source, request, response))
+            self.exchanges.append(Exchange(self.source, request, response, self.prefix))
         return response
 
 
