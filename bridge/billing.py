@@ -3,8 +3,12 @@
 Shared by both modes. The guarantee lives in the database: `claim_tasks` inserts one
 `billed_tasks` row per task in one transaction and commits it *before* the remote invoice is
 created; the primary key (connection_id, task_id) makes a second claim fail, whichever
-process or side it comes from. A claim whose remote write failed is released; a confirmed
-claim carries the invoice id.
+process or side it comes from. The same transaction reads `billing_gate` after its rows
+are written, so a migration or rollback under way and a claim cannot pass each other. A
+claim whose remote write failed is released; a confirmed claim carries the invoice id.
+
+Which work may be billed is the rule in `bridge.eligibility` (docs/BILLING.md); here it is
+turned into lines (`task_work`, `expense_work`) with what each invoice leaves off.
 """
 
 from __future__ import annotations
