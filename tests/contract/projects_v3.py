@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bridge.clients import ProjectsClient
 from bridge.clients.projects_v3 import PER_PAGE, ROOT
-from bridge.clock import FakeClock
 from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
 from bridge.replay import acting_user, replay
-from bridge.sandbox import Sandbox
-from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
 
-from .traffic import Exchange, Recorder
+from .traffic import Exchange, Recorder, recorded_world
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 SCENARIO = "small-agency"
@@ -94,11 +86,6 @@ def operation_of(method: str, path: str) -> Operation | None:
     return next((op for op in OPERATIONS if op.matches(method, path)), None)
 
 
-def recorder_of(inner: httpx.BaseTransport) -> Recorder:
-    """The contract suite's recorder, keeping the Projects v3 exchanges."""
-    return Recorder(inner, prefix=ROOT)
-
-
 @dataclass
 class Traffic:
     exchanges: list[Exchange]
@@ -135,31 +122,17 @@ def capture(folder: Path) -> Traffic:
     recorded: list[Exchange] = []
     scenario = load_scenario(SCENARIOS / f"{SCENARIO}.json")
     for mode in MODES:
-        with _world(folder / mode, scenario) as (recorder, ctx):
+        with recorded_world(folder / mode, scenario, ROOT) as (_, recorder, ctx):
             recorder.source = f"{mode}:{SCENARIO}"
             replay(scenario, open_integration(mode, ctx), ctx)
             recorded.extend(recorder.exchanges)
     big = big_scenario()
-    with _world(folder / "client", big) as (recorder, ctx):
+    with recorded_world(folder / "client", big, ROOT) as (_, recorder, ctx):
         recorder.source = "client"
         credentials, portal = acting_user(big)
         errors = drive_client(ctx.projects_for(credentials, portal), big, recorder)
         recorded.extend(recorder.exchanges)
     return Traffic(recorded, errors)
-
-
-@contextmanager
-def _world(folder: Path, scenario: dict[str, Any]) -> Iterator[tuple[Recorder, Any]]:
-    folder.mkdir(parents=True, exist_ok=True)
-    clock = FakeClock(scenario_clock(scenario))
-    with ExitStack() as stack:
-        sandbox = Sandbox(folder / "sandbox.db", clock=clock)
-        stack.callback(sandbox.close)
-        sandbox.seed(scenario)
-        recorder = recorder_of(sandbox.transport())
-        store = Store.open(f"sqlite:///{folder / 'state.db'}")
-        stack.callback(store.close)
-        yield recorder, sandbox_context(sandbox, store, clock=clock, transport=recorder)
 
 
 def drive_client(projects: ProjectsClient, scenario: dict[str, Any],

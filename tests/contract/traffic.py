@@ -100,16 +100,16 @@ def capture(folder: Path, scenarios: Iterable[str] = REPLAYED) -> Traffic:
     for name in scenarios:
         scenario = load_scenario(SCENARIOS / f"{name}.json")
         for mode in MODES:
-            with _world(folder / f"{mode}-{name}", scenario) as (_, recorder, ctx):
+            with recorded_world(folder / f"{mode}-{name}", scenario) as (_, recorder, ctx):
                 recorder.source = f"{mode}:{name}"
                 replay(scenario, open_integration(mode, ctx), ctx)
                 recorded.extend(recorder.exchanges)
     scenario = load_scenario(SCENARIOS / f"{REPLAYED[0]}.json")
-    with _world(folder / "enhanced-extras", scenario) as (_, recorder, ctx):
+    with recorded_world(folder / "enhanced-extras", scenario) as (_, recorder, ctx):
         recorder.source = f"enhanced:{REPLAYED[0]}:estimate+bill"
         drive_enhanced_extras(ctx, scenario)
         recorded.extend(recorder.exchanges)
-    with _world(folder / "client", scenario) as (_, recorder, ctx):
+    with recorded_world(folder / "client", scenario) as (_, recorder, ctx):
         recorder.source = "client"
         drive_client(ctx.books, scenario)
         recorded.extend(recorder.exchanges)
@@ -118,14 +118,16 @@ def capture(folder: Path, scenarios: Iterable[str] = REPLAYED) -> Traffic:
 
 
 @contextmanager
-def _world(folder: Path, scenario: dict[str, Any]) -> Iterator[tuple[Sandbox, Recorder, Any]]:
+def recorded_world(folder: Path, scenario: dict[str, Any],
+                   prefix: str = PREFIX) -> Iterator[tuple[Sandbox, Recorder, Any]]:
+    """A seeded sandbox and a Context whose traffic under `prefix` is recorded."""
     folder.mkdir(parents=True, exist_ok=True)
     clock = FakeClock(scenario_clock(scenario))
     with ExitStack() as stack:
         sandbox = Sandbox(folder / "sandbox.db", clock=clock)
         stack.callback(sandbox.close)
         sandbox.seed(scenario)
-        recorder = Recorder(sandbox.transport())
+        recorder = Recorder(sandbox.transport(), prefix=prefix)
         store = Store.open(f"sqlite:///{folder / 'state.db'}")
         stack.callback(store.close)
         yield sandbox, recorder, sandbox_context(sandbox, store, clock=clock, transport=recorder)
