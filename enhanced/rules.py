@@ -7,12 +7,11 @@ its project, then its task, then on its own: the time rule both modes bill by
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.eligibility import TIME_REASONS, TimeRule, log_date
+from bridge.eligibility import TIME_REASONS, log_date
 
 
 @dataclass(frozen=True)
@@ -85,14 +84,6 @@ def client_currency(client: Mapping[str, Any]) -> str:
 
 # --- E13 ---------------------------------------------------------------------------------
 
-def timesheet_own_check(
-    log: Mapping[str, Any], *, approval_on: bool, today: dt.date, portal_users: set[str],
-    when: dt.date | None = None,
-) -> tuple[str, str] | None:
-    """The log's own E13 failure (code, detail), or None: the shared billing rule's verdict."""
-    return TimeRule(approval_on, today, frozenset(portal_users)).refusal(log, when)
-
-
 __all__ = [
     "REASONS",
     "Failure",
@@ -101,6 +92,5 @@ __all__ = [
     "failure",
     "log_date",
     "project_client_check",
-    "timesheet_own_check",
     "upstream_failure",
 ]

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from bridge.eligibility import TimeRule
 from bridge.store import Store, repo
 from bridge.store.tables import SyncError, SyncRun
 from enhanced import errors
-from enhanced.rules import failure, project_client_check, timesheet_own_check
+from enhanced.rules import failure, project_client_check
 
 TODAY = dt.date(2026, 1, 20)
 GOOD = {"id": "1", "owner_id": "u1", "bill_status": "Billable", "approval_status": "Approved",
@@ -33,13 +34,13 @@ GOOD = {"id": "1", "owner_id": "u1", "bill_status": "Billable", "approval_status
     ({"bill_status": "Non Billable", "total_minutes": 0}, "timesheet_not_billable"),  # fixed order
 ])
 def test_E13_timesheet_conditions(change: dict[str, object], code: str | None) -> None:
-    got = timesheet_own_check({**GOOD, **change}, approval_on=True, today=TODAY, portal_users={"u1"})
+    got = TimeRule(approval_on=True, today=TODAY, portal_users=frozenset({"u1"})).refusal({**GOOD, **change})
     assert (got[0] if got else None) == code
 
 
 def test_E13_approval_off_lets_pending_logs_through() -> None:
     log = {**GOOD, "approval_status": "Pending"}
-    assert timesheet_own_check(log, approval_on=False, today=TODAY, portal_users={"u1"}) is None
+    assert TimeRule(approval_on=False, today=TODAY, portal_users=frozenset({"u1"})).refusal(log) is None
 
 
 def test_E12_project_client_conditions() -> None:
