@@ -111,7 +111,6 @@ def run_phase(name: str, url: str, home: str) -> None:
     from bridge.store import Store
     from bridge.targets import embedded_sandbox, sandbox_context
 
-    os.environ["BRIDGE_HOME"] = home
     store = Store.open(url)
     ctx = sandbox_context(embedded_sandbox(Path(home)), store, secrets=FileSecrets(Path(home) / "secrets.json"))
     started = time.monotonic()

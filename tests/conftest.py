@@ -165,3 +165,12 @@ def make_world(store_url: str, tmp_path: Path) -> Iterator[Callable[..., World]]
     yield make
     for w in made:
         w.ctx.store.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real per-user data folder (the default --home) or the
+    caller's BRIDGE_HOME/BRIDGE_DB: each test starts from its own empty XDG data folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    for name in ("BRIDGE_HOME", "BRIDGE_DB", "BRIDGE_TARGET", "BRIDGE_PROFILE", "BRIDGE_MODE"):
+        monkeypatch.delenv(name, raising=False)

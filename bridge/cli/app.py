@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from bridge.store import Store
 
 
+#: how long work shows its progress: a bar on a terminal, periodic lines, or nothing
+PROGRESS_MODES = ("auto", "bar", "plain", "off")
+
+
 @dataclass
 class App:
     db: str | None
@@ -32,6 +36,10 @@ class App:
     json: bool
     debug: bool
     profile: str | None = None
+    home_dir: Path | None = None
+    #: -1 quiet, 0 normal, 1+ verbose
+    verbosity: int = 0
+    progress: str = "auto"
     _store: Store | None = None
     _sandbox: Sandbox | None = None
     _context: Context | None = None
@@ -39,15 +47,23 @@ class App:
 
     @property
     def home(self) -> Path:
-        from bridge.store import bridge_home
+        """The folder of the sandbox, secrets and default store: --home, $BRIDGE_HOME, else
+        a per-user data folder (never the working directory)."""
+        from bridge.store import default_home
 
-        return bridge_home()
+        return self.home_dir if self.home_dir is not None else default_home()
+
+    @property
+    def store_url(self) -> str:
+        from bridge.store import default_url, normalize_url
+
+        return normalize_url(self.db) if self.db else default_url(self.home)
 
     def store(self) -> Store:
-        from bridge.store import Store, default_url
+        from bridge.store import Store
 
         if self._store is None:
-            self._store = Store.open(self.db or default_url())
+            self._store = Store.open(self.store_url)
         return self._store
 
     def refuse_live(self, tool: str) -> None:

@@ -12,10 +12,11 @@ import json
 import logging
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
-from bridge.cli.app import App
+from bridge.cli.app import PROGRESS_MODES, App
 from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
@@ -66,9 +67,14 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", "home", envvar="BRIDGE_HOME", metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the default store, the sandbox and stored secrets "
+                   "[env BRIDGE_HOME; default: the per-user data folder, "
+                   "~/.local/share/books-projects-bridge on Linux].")
 @click.option("--db", envvar="BRIDGE_DB", metavar="URL|PATH",
               help="State store: an SQLAlchemy URL or an SQLite file path "
-                   "[env BRIDGE_DB; default $BRIDGE_HOME/state.db, BRIDGE_HOME=.bridge].")
+                   "[env BRIDGE_DB; default HOME/state.db].")
 @click.option("--mode", type=click.Choice(["legacy", "enhanced"]), envvar="BRIDGE_MODE",
               help="Which integration generation commands drive [env BRIDGE_MODE; default enhanced].")
 @click.option("--target", type=click.Choice(["sandbox", "live"]), envvar="BRIDGE_TARGET",
@@ -76,16 +82,23 @@ class LazyGroup(click.Group):
               help="The embedded service sandbox, or the real services named by a profile.")
 @click.option("--profile", envvar="BRIDGE_PROFILE", help="Live profile name (see `bridge doctor`).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors: no progress, no waits.")
+@click.option("-v", "--verbose", count=True, help="Say more: which store and target are used; -vv adds each retry.")
+@click.option("--progress", "progress", type=click.Choice(PROGRESS_MODES), envvar="BRIDGE_PROGRESS",
+              default="auto", show_default=True,
+              help="Progress of long work on stderr: a bar on a terminal (auto), periodic lines "
+                   "for CI logs (plain), or none (off) [env BRIDGE_PROGRESS].")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs (secrets still scrubbed).")
 @click.version_option(package_name="books-projects-bridge")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, mode: str | None, target: str, profile: str | None,
-        as_json: bool, debug: bool) -> None:
+def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None, target: str,
+        profile: str | None, as_json: bool, quiet: bool, verbose: int, progress: str, debug: bool) -> None:
     """Run, compare and migrate the Books-Projects integrations (legacy and enhanced).
 
     Start with `bridge migrate demo` to migrate a shipped scenario on the embedded sandbox.
     """
-    app = App(db=db, mode=mode, target=target, json=as_json, debug=debug, profile=profile)
+    app = App(db=db, mode=mode, target=target, json=as_json, debug=debug, profile=profile, home_dir=home,
+              verbosity=-1 if quiet else verbose, progress="off" if quiet else progress)
     ctx.obj = app
     ctx.call_on_close(app.close)
     if debug:
@@ -135,8 +148,8 @@ def _invoke_with_errors(group: click.Group, ctx: click.Context) -> object:
         raise CommandFailed(exc, app) from exc
 
 
-def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="bridge")
+def main(argv: list[str] | None = None, prog_name: str = "bpbridge") -> None:
+    cli.main(args=argv, prog_name=prog_name)
 
 
 if __name__ == "__main__":

@@ -246,13 +246,12 @@ DEMO_MARKER = ".bridge-demo"
 
 @migrate.command()
 @fixture_argument
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path(".bridge/demo"),
-              show_default=True,
-              help="The folder for the demo's store and sandbox. Made fresh and marked with a "
+@click.option("--home", "demo_home", type=click.Path(file_okay=False, path_type=Path),
+              help="[default: HOME/demo, HOME being the root --home] The folder for the demo's store and sandbox. Made fresh and marked with a "
                    f"{DEMO_MARKER} file; a folder that is not empty and has no marker is never touched.")
 @confirm_option
 @click.pass_context
-def demo(cctx: click.Context, fixture: str, home: Path, yes: bool) -> None:
+def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -> None:
     """The main job in one command: build a legacy state from FIXTURE on the embedded
     sandbox, migrate it, and verify the result (exit 1 if verification fails).
 
@@ -273,10 +272,15 @@ def demo(cctx: click.Context, fixture: str, home: Path, yes: bool) -> None:
 
     data = resolve_fixture(fixture)
     parent: App = cctx.obj
-    named = cctx.get_parameter_source("home") is not click.core.ParameterSource.DEFAULT
+    named = demo_home is not None
+    home = demo_home if demo_home is not None else parent.home / "demo"
     _prepare_demo_home(parent, home, ask=named, yes=yes)
-    os.environ["BRIDGE_HOME"] = str(home)
-    app = App(db=None, mode="legacy", target="sandbox", json=parent.json, debug=parent.debug)
+    if parent.db and not parent.json:
+        click.echo(f"note: the demo keeps its store in {home}; --db/BRIDGE_DB ({parent.db.split('://')[0]}) "
+                   "is not read or written", err=True)
+    # its own App on its own folder: never the store --db/BRIDGE_DB names (a real organization's)
+    app = App(db=None, mode="legacy", target="sandbox", json=parent.json, debug=parent.debug, home_dir=home,
+              verbosity=parent.verbosity, progress=parent.progress)
     cctx.call_on_close(app.close)
     sandbox = app.sandbox()
     sandbox.seed(data)
@@ -290,7 +294,7 @@ def demo(cctx: click.Context, fixture: str, home: Path, yes: bool) -> None:
     def human(d: dict[str, Any]) -> None:
         click.echo(f"migrated: {d['migration']['carried']}; left out: {d['migration']['left_out'] or 'nothing'}")
         _print_verify(report)
-        click.echo(f"inspect it: BRIDGE_HOME={home} bridge migrate status")
+        click.echo(f"inspect it: bpbridge --home {home} migrate status")
 
     app.emit({"scenario": data["name"], "home": str(home), "migration": summary.to_json(),
               "verification": report.to_json()}, human)

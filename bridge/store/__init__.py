@@ -6,27 +6,31 @@ and a busy timeout so that several CLI processes can share one file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import StoreError
 
-DB_ENV = "BRIDGE_DB"
+#: the toolkit's folder under the user's data directory (XDG_DATA_HOME on Linux)
+APP_DIR = "books-projects-bridge"
 
 
-def bridge_home() -> Path:
-    return Path(os.environ.get("BRIDGE_HOME", ".bridge"))
+def default_home() -> Path:
+    """Where state lives when neither --home nor $BRIDGE_HOME says: a per-user folder, so
+    that the store never depends on the working directory."""
+    return platformdirs.user_data_path(APP_DIR)
 
 
-def default_url() -> str:
-    return os.environ.get(DB_ENV) or f"sqlite:///{bridge_home() / 'state.db'}"
+def default_url(home: Path) -> str:
+    """The SQLite store inside `home`."""
+    return f"sqlite:///{home / 'state.db'}"
 
 
 def normalize_url(url_or_path: str) -> str:
@@ -63,10 +67,10 @@ class Store:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, upgrade: bool = True) -> Store:
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
         from bridge.store.schema import ensure_schema  # alembic loads only when a store opens
 
-        engine = make_engine(url or default_url())
+        engine = make_engine(url)
         try:
             if upgrade:
                 ensure_schema(engine)
