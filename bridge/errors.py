@@ -40,7 +40,9 @@ class BridgeError(Exception):
         self.hint = hint
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"error": type(self).__name__, "message": self.message}
+        """The body of `{"error": ...}` under --json (the CLI adds the envelope)."""
+        out: dict[str, object] = {"type": type(self).__name__, "message": self.message,
+                                  "exit_code": self.exit_code}
         if self.hint:
             out["hint"] = self.hint
         return out

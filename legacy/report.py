@@ -30,6 +30,7 @@ from legacy.state import recorded
 
 if TYPE_CHECKING:
     from bridge.context import Context
+    from bridge.store.tables import ConnectionRow
 
 NOT_COUNTED = ("void",)
 BILLABLE_STATUSES = ("unbilled", "invoiced")
@@ -47,12 +48,14 @@ def report(ctx: Context, project_id: str | None = None) -> dict[str, Any]:
     with ctx.store.session() as s:
         rows = s.execute(q.order_by(TransactionRow.project_id, TransactionRow.kind,
                                     TransactionRow.created_at, TransactionRow.books_id)).scalars().all()
+    names = _project_names(ctx, row) if rows else {}
     projects: dict[str, dict[str, Any]] = {}
     grand: Totals = defaultdict(lambda: defaultdict(Decimal))
     grand_split: Totals = {k: defaultdict(Decimal) for k in SPLIT}
     for t in rows:
         p = projects.setdefault(t.project_id, {
-            "project_id": t.project_id, "invoices": [], "expenses": [],
+            "project_id": t.project_id, "project_name": names.get(t.project_id, ""),
+            "invoices": [], "expenses": [],
             "totals": defaultdict(lambda: defaultdict(Decimal)),
             "expense_split": {k: defaultdict(Decimal) for k in SPLIT}})
         is_invoice = t.kind == TxnKind.INVOICE.value
@@ -78,6 +81,12 @@ def report(ctx: Context, project_id: str | None = None) -> dict[str, Any]:
         "totals": _plain(grand),
         "expense_split": _plain(grand_split),
     }
+
+
+def _project_names(ctx: Context, row: ConnectionRow) -> dict[str, str]:
+    """Project names as the portal has them now (one paged list), so a report reads by name;
+    a project the portal no longer lists keeps its id only."""
+    return {str(p["id"]): str(p.get("name") or "") for p in ctx.projects_of(row).list_projects()}
 
 
 def _billable(ctx: Context, t: TransactionRow) -> bool:

@@ -89,12 +89,12 @@ def _record(section: str, row: Any) -> dict[str, Any]:
         return {"task_id": row.task_id, "invoice_id": row.invoice_id, "side": row.side, "state": row.state}
     total = money(row.total, row.currency)
     if section == "invoices":
-        return {"id": row.books_id, "number": row.number, "customer_id": row.customer_id,
+        return {"invoice_id": row.books_id, "number": row.number, "customer_id": row.customer_id,
                 "project_id": row.project_id, "status": row.status, "origin": row.origin, "total": total}
     if section == "expenses":
-        return {"id": row.books_id, "project_id": row.project_id, "customer_id": row.customer_id,
+        return {"expense_id": row.books_id, "project_id": row.project_id, "customer_id": row.customer_id,
                 "status": row.status, "total": total}
-    return {"kind": row.kind, "id": row.books_id, "number": row.number, "customer_id": row.customer_id,
+    return {"kind": row.kind, "transaction_id": row.books_id, "number": row.number, "customer_id": row.customer_id,
             "project_id": row.project_id, "status": row.status, "total": total}
 
 

@@ -237,7 +237,7 @@ def test_sandbox_tools_refuse_target_live(args: list[str], tmp_path: Path, monke
     home = tmp_path / "home"
     assert not (home / "sandbox.db").exists() and not (home / "state.db").exists()  # nothing touched
     as_json = CliRunner().invoke(cli, ["--target", "live", "--json", *args])
-    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["error"] == "NotInPublicApi"
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["error"]["type"] == "NotInPublicApi"
 
 
 def test_sandbox_tools_still_run_on_the_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

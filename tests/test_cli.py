@@ -63,7 +63,7 @@ def test_a_refusal_is_one_line_and_json_on_stdout_with_json(tmp_path: Path) -> N
     result = runner.invoke(cli, ["--json", "migrate", "status"], env=env)
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["error"] == "NotConnected"
+    assert payload["error"]["type"] == "NotConnected" and payload["error"]["exit_code"] == 1
     assert result.stderr.startswith("error: there is no legacy integration")
     assert "Traceback" not in result.output
 

@@ -100,8 +100,8 @@ def test_migrate_rollback_refuses_without_a_tty_then_yes_rolls_back(run: Any) ->
 def test_the_refusal_under_json_is_a_json_error(run: Any) -> None:
     _migrated(run)
     refused = run("--json", "migrate", "rollback", code=2)
-    error = json.loads(refused.stdout)
-    assert error["error"] == "ConfirmationRequired" and "--yes" in error["message"]
+    error = json.loads(refused.stdout)["error"]
+    assert error["type"] == "ConfirmationRequired" and "--yes" in error["message"]
     assert any("carry" in line for line in error["would"])
     assert _migration(run)["state"] == "done"
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from bridge.errors import NotInPublicApi, redact
+from bridge.errors import NotInPublicApi
 
 if TYPE_CHECKING:
     from bridge.context import Context
@@ -102,13 +102,31 @@ class App:
             values.extend(self._context.secret_values())
         return tuple(v for v in values if v)
 
-    def emit(self, data: Any, human: Callable[[Any], object] | None = None) -> None:
-        """Print a result: JSON with --json (or when no human view), else the human view."""
+    @property
+    def store_label(self) -> str:
+        """The store's URL as it may be shown: password hidden."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(self.store_url).render_as_string(hide_password=True)
+        except ArgumentError:  # an unparsable URL: its scheme is enough to say which
+            return self.store_url.split("://", 1)[0] + "://..."
+
+    def emit(self, data: Mapping[str, Any], human: Callable[[dict[str, Any]], object] | None = None) -> None:
+        """Print a result: one JSON object with --json (or when there is no human view), else
+        the human view. Both see the same data: shaped by `present.jsonable` (the output
+        contract), the store used added, secrets removed from the structure."""
+        from bridge.cli.present import jsonable, scrub
+
+        shaped: dict[str, Any] = jsonable(data)
+        if self._store is not None:
+            shaped.setdefault("store", self.store_label)
+        shaped = scrub(shaped, self.secret_values())
         if self.json or human is None:
-            text = json.dumps(data, indent=2, sort_keys=True, default=str)
-            click.echo(redact(text, self.secret_values()))
+            click.echo(json.dumps(shaped, indent=2, sort_keys=True))
         else:
-            human(data)
+            human(shaped)
 
     def close(self) -> None:
         if self._store is not None:

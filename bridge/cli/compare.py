@@ -26,6 +26,8 @@ def compare(app: App, fixture: str, html_path: Path | None) -> None:
 
     Differences declared in fixtures/declared-differences.json are listed with their reasons;
     any other difference fails the comparison (exit 1).
+
+    Example: `bpbridge compare small-agency --html report.html`
     """
     app.refuse_live("compare")
     result = compare_scenario(resolve_fixture(fixture))

@@ -13,7 +13,10 @@ from bridge.store.schema import check_models, current_revision, ensure_schema, h
 
 @click.group()
 def db() -> None:
-    """The state store's schema (Alembic revisions shipped in the package)."""
+    """The state store's schema (Alembic revisions shipped in the package).
+
+    Example: `bpbridge --db postgresql+psycopg://user@host/bridge db upgrade`
+    """
 
 
 def _engine(app: App) -> Store:
@@ -23,7 +26,10 @@ def _engine(app: App) -> Store:
 @db.command()
 @click.pass_obj
 def upgrade(app: App) -> None:
-    """Upgrade the store to the newest schema (refuses a newer, unknown one)."""
+    """Upgrade the store to the newest schema (refuses a newer, unknown one).
+
+    Example: `bpbridge db upgrade`
+    """
     store = _engine(app)
     before = current_revision(store.engine)
     after = ensure_schema(store.engine)
@@ -33,7 +39,10 @@ def upgrade(app: App) -> None:
 @db.command()
 @click.pass_obj
 def current(app: App) -> None:
-    """Print the store's schema revision and the newest one this toolkit knows."""
+    """Print the store's schema revision and the newest one this toolkit knows.
+
+    Example: `bpbridge db current`
+    """
     store = _engine(app)
     data = {"current": current_revision(store.engine), "head": head_revision(store.engine),
             "backend": store.dialect}
@@ -43,7 +52,10 @@ def current(app: App) -> None:
 @db.command()
 @click.pass_obj
 def check(app: App) -> None:
-    """Check that the models match the migrated schema (exit 1 if not)."""
+    """Check that the models match the migrated schema (exit 1 if not).
+
+    Example: `bpbridge db check`
+    """
     store = _engine(app)
     ensure_schema(store.engine)
     try:

@@ -18,7 +18,10 @@ MARK = {"ok": "ok  ", "fail": "FAIL", "skipped": "skip"}
 def doctor(cctx: click.Context, as_json: bool) -> None:
     """Check a live profile: file mode 0600, required fields, the three hosts reachable, a token
     minted, the organization visible in Books, the portal visible in Projects (with
-    $BRIDGE_ZSC_KEY and $BRIDGE_EMAIL, as that key's user)."""
+    $BRIDGE_ZSC_KEY and $BRIDGE_EMAIL, as that key's user).
+
+    Example: `bpbridge --profile acme doctor`
+    """
     from bridge.doctor import run_doctor
     from bridge.secrets import FileSecrets
 

@@ -1,6 +1,7 @@
 """`bridge enhanced ...`: thin commands over enhanced.integration (E1-E14).
 
-Every command takes `--json` (as does the root group); human output goes through rich.
+Every command takes `--json` (added to each by the root group); tables go through
+bridge.cli.tables.
 The ZSC key comes from --key, else $BRIDGE_ZSC_KEY, else a hidden prompt: never echoed.
 """
 
@@ -13,22 +14,16 @@ from typing import Any, TypeVar
 
 import click
 
+from bridge.cli import present
 from bridge.cli.app import App, is_tty
 from bridge.cli.confirm import confirm, confirm_option
-from bridge.cli.left_off import left_off_json, show_left_off
+from bridge.cli.legacy import show_invoice, show_transactions
+from bridge.cli.tables import print_table
 from bridge.domain import MODULE_ORDER, Credentials, Side
 from bridge.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEY_ENV = "BRIDGE_ZSC_KEY"
-
-
-def json_option(f: F) -> F:
-    def set_json(ctx: click.Context, _p: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_object(App).json = True  # type: ignore[union-attr]
-    return click.option("--json", "as_json", is_flag=True, expose_value=False, callback=set_json,
-                        is_eager=True, help="Machine-readable output on stdout.")(f)
 
 
 def _integration(app: App, progress: bool = False) -> Any:
@@ -46,35 +41,26 @@ def _key(key: str | None) -> str:
     return str(value)
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for c in columns:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r])
-    Console().print(table)
-
-
 @click.group()
 def enhanced() -> None:
-    """The enhanced integration: setup, module sync, status, errors, transactions."""
+    """The enhanced integration: setup, module sync, status, errors, transactions.
+
+    Example: `bpbridge enhanced status`
+    """
 
 
 @enhanced.command()
 @click.option("--email", required=True, help="Email of the Projects admin whose ZSC key this is.")
 @click.option("--key", help=f"ZSC key (prefer ${KEY_ENV} or the prompt: a flag lands in shell history).")
 @click.option("--portal", "portal_id", required=True, help="Projects portal id.")
-@json_option
 @click.pass_obj
 def connect(app: App, email: str, key: str | None, portal_id: str) -> None:
-    """Connect (E1-E2): admin on both sides required; shares the organization's name and email."""
+    """Connect (E1-E2): admin on both sides required; shares the organization's name and email.
+
+    Example: `BRIDGE_ZSC_KEY=... bpbridge enhanced connect --email admin@example.com --portal 7000000001`
+    """
     conn = _integration(app).connect(Credentials(email, _key(key)), portal_id)
-    data = {"portal_id": conn.portal_id, "organization_id": conn.organization_id, "email": conn.email,
-            "state": conn.state, "shared": conn.shared}
-    app.emit(data, lambda d: click.echo(
+    app.emit(present.connection(conn) or {}, lambda d: click.echo(
         f"connected to portal {d['portal_id']}; shared with Projects: {d['shared']['name']} <{d['shared']['email']}>"))
 
 
@@ -82,10 +68,12 @@ def connect(app: App, email: str, key: str | None, portal_id: str) -> None:
 @click.option("--modules", help=f"Comma-separated, from: {', '.join(m.value for m in MODULE_ORDER)}.")
 @click.option("--general-timesheets/--no-general-timesheets", default=None, help="Fetch general timesheets.")
 @click.option("--cutoff", help="Cutoff date YYYY-MM-DD (timesheets before it arrive invoiced); 'none' clears it.")
-@json_option
 @click.pass_obj
 def preferences(app: App, modules: str | None, general_timesheets: bool | None, cutoff: str | None) -> None:
-    """Show or change preferences (E3); a change applies at the next sync."""
+    """Show or change preferences (E3); a change applies at the next sync.
+
+    Example: `bpbridge enhanced preferences --modules projects,users,tasks,timesheets --cutoff 2026-01-01`
+    """
     integ = _integration(app)
     if modules is None and general_timesheets is None and cutoff is None:
         prefs = integ.preferences()
@@ -110,10 +98,12 @@ def preferences(app: App, modules: str | None, general_timesheets: bool | None, 
 @click.option("--plan", is_flag=True, help="Count the upstream records and the Books writes a sync would make, writing nothing.")
 @click.option("--books-plan", type=click.Choice(["free", "standard", "professional", "premium"]),
               default="premium", show_default=True, help="With --plan: the Books plan whose limits the call budget assumes.")
-@json_option
 @click.pass_obj
 def sync(app: App, plan: bool, books_plan: str) -> None:
-    """Sync the modules in order (E4); a second sync with no change writes nothing (E14)."""
+    """Sync the modules in order (E4); a second sync with no change writes nothing (E14).
+
+    Example: `bpbridge enhanced sync --plan` (count first), then `bpbridge enhanced sync`
+    """
     from enhanced.integration import EnhancedIntegration
 
     if plan:
@@ -121,7 +111,7 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
 
         data = plan_sync(app.context(), plan=books_plan)
         def human(d: dict[str, Any]) -> None:
-            _table("sync plan", ["module", "upstream", "new", "mapped"],
+            print_table("sync plan", ["module", "upstream", "new", "mapped"],
                    [[m, *v.values()] for m, v in d["modules"].items()])
             click.echo(f"calls: {d['calls']['summary']}")
 
@@ -132,7 +122,7 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
     else:
         report = EnhancedIntegration(app.context()).sync()
     data = {"modules": report.counts, "errors": list(report.errors)}
-    app.emit(data, lambda d: _table(
+    app.emit(data, lambda d: print_table(
         "sync", ["module", "fetched", "created", "updated", "skipped", "failed"],
         [[m, c["fetched"], c["created"], c["updated"], c["skipped"], c["failed"]] for m, c in d["modules"].items()]))
 
@@ -152,67 +142,73 @@ def _with_progress(run: Callable[[Callable[[str, int, int | None], None]], Any])
 
 
 @enhanced.command()
-@json_option
 @click.pass_obj
 def status(app: App) -> None:
-    """Per-module state (E5): synced, failed, or Sync in Progress (seen from any process)."""
+    """Per-module state (E5): synced, failed, or Sync in Progress (seen from any process).
+
+    Example: `bpbridge enhanced status`
+    """
     st = _integration(app).status()
-    data = {
-        "badge": st.badge,
-        "connection": None if st.connection is None else {
-            "portal_id": st.connection.portal_id, "state": st.connection.state, "email": st.connection.email},
-        "modules": [{"module": m.module, "state": m.state, "last_synced_at": m.last_synced_at,
-                     "fetched": m.fetched, "failed": m.failed} for m in st.modules],
-    }
+    data = {"mode": st.mode, "badge": st.badge, "connection": present.connection(st.connection),
+            "modules": [present.module_status(m) for m in st.modules]}
 
     def human(d: dict[str, Any]) -> None:
         click.echo(f"status: {d['badge']}")
-        _table("modules", ["module", "state", "last synced", "fetched", "failed"],
+        print_table("modules", ["module", "state", "last synced (UTC)", "fetched", "failed"],
                [[m["module"], m["state"], m["last_synced_at"], m["fetched"], m["failed"]] for m in d["modules"]])
     app.emit(data, human)
 
 
 @enhanced.command()
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent runs shown.")
-@json_option
 @click.pass_obj
 def history(app: App, limit: int) -> None:
-    """Sync history (E7): per module run, when and what it fetched, created, updated, failed."""
-    rows = _integration(app).history(limit)
-    app.emit(rows, lambda d: _table(
-        "sync history", ["run", "module", "status", "started", "ended", "fetched", "created", "updated", "skipped", "failed"],
-        [[r["run_id"], r["module"], r["status"], r["started_at"], r["ended_at"] or "(interrupted)" if r["status"] != "in_progress" else "",
-          r["fetched"], r["created"], r["updated"], r["skipped"], r["failed"]] for r in d]))
+    """Sync history (E7): per module run, when and what it fetched, created, updated, failed.
+
+    Example: `bpbridge enhanced history --limit 20`
+    """
+    rows = [{**r, "started_at": present.timestamp(r["started_at"]), "ended_at": present.timestamp(r["ended_at"])}
+            for r in _integration(app).history(limit)]
+    app.emit({"runs": rows}, lambda d: print_table(
+        "sync history (UTC)", ["run", "module", "status", "started", "ended", "fetched", "created", "updated",
+                               "skipped", "failed"],
+        [[r["run_id"], r["module"], r["status"], r["started_at"],
+          r["ended_at"] or ("(interrupted)" if r["status"] != "in_progress" else "(running)"),
+          r["fetched"], r["created"], r["updated"], r["skipped"], r["failed"]] for r in d["runs"]]))
 
 
 @enhanced.command()
 @click.option("--details", is_flag=True, help="Every error with its record and fix (else a summary).")
 @click.option("--all", "include_resolved", is_flag=True, help="With --details: include resolved errors.")
-@json_option
 @click.pass_obj
 def errors(app: App, details: bool, include_resolved: bool) -> None:
-    """Error summary per module and reason, or details (E8)."""
+    """Error summary per module and reason, or details (E8).
+
+    Example: `bpbridge enhanced errors --details`
+    """
     integ = _integration(app)
     if details:
-        rows = integ.error_details(include_resolved)
-        app.emit(rows, lambda d: _table(
+        app.emit({"errors": integ.error_details(include_resolved)}, lambda d: print_table(
             "error details", ["module", "record", "name", "reason", "what to do", "resolved"],
-            [[r["module"], r["record_id"], r["record_name"], r["reason"], r["fix"], "yes" if r["resolved"] else ""] for r in d]))
+            [[r["module"], r["record_id"], r["record_name"], r["reason"], r["fix"], r["resolved"]]
+             for r in d["errors"]]))
     else:
-        rows = integ.error_summary()
-        app.emit(rows, lambda d: _table("error summary", ["module", "reason", "count", "what to do"],
-                                        [[r["module"], r["reason_code"], r["count"], r["fix"]] for r in d]))
+        app.emit({"summary": integ.error_summary()}, lambda d: print_table(
+            "error summary", ["module", "reason", "count", "what to do"],
+            [[r["module"], r["reason_code"], r["count"], r["fix"]] for r in d["summary"]]))
 
 
 @enhanced.command()
 @click.option("--email", help="New email of the Projects account.")
 @click.option("--key", help=f"New ZSC key (else ${KEY_ENV} or a prompt).")
-@json_option
 @click.pass_obj
 def credentials(app: App, email: str | None, key: str | None) -> None:
-    """Update the key and/or email (E6); synced data and mappings stay."""
+    """Update the key and/or email (E6); synced data and mappings stay.
+
+    Example: `BRIDGE_ZSC_KEY=... bpbridge enhanced credentials --email new-admin@example.com`
+    """
     conn = _integration(app).update_credentials(email, _key(key))
-    app.emit({"portal_id": conn.portal_id, "email": conn.email, "state": conn.state},
+    app.emit(present.connection(conn) or {},
              lambda d: click.echo(f"credentials updated for {d['email']} (portal {d['portal_id']})"))
 
 
@@ -232,15 +228,19 @@ def _amount_and_date(amount: str, date_: str) -> tuple[Decimal, dt.date]:
 
 @enhanced.group()
 def invoice() -> None:
-    """Invoices for synced projects (E9)."""
+    """Invoices for synced projects (E9).
+
+    Example: `bpbridge enhanced invoice create --project 1600000000001`
+    """
 
 
 def billing_options(f: F) -> F:
     """--project, --customer and --side, as invoices and estimates take them."""
     for option in reversed([
-        click.option("--project", "project_id", required=True),
+        click.option("--project", "project_id", required=True, help="Projects id of a synced project."),
         click.option("--customer", "customer_id", help="Books contact id (default: the project's customer)."),
-        click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True),
+        click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True,
+                     help="Where it is made; it shows on the other side at once."),
     ]):
         f = option(f)
     return f
@@ -248,120 +248,125 @@ def billing_options(f: F) -> F:
 
 @invoice.command("create")
 @billing_options
-@json_option
 @click.pass_obj
 def invoice_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:
-    """Create an invoice on one side; it shows on the other at once."""
-    inv = _integration(app).create_invoice(project_id, customer_id, _side(side))
-    data = {"invoice_id": inv.invoice_id, "number": inv.number, "project_id": inv.project_id,
-            "customer_id": inv.customer_id, "total": str(inv.total), "status": inv.status, "origin": inv.origin.value,
-            "lines": [{"description": ln.description, "quantity": str(ln.quantity), "rate": str(ln.rate),
-                       "task_id": ln.task_id, "time_entry_ids": list(ln.time_entry_ids)} for ln in inv.lines],
-            "left_off": left_off_json(inv.left_off)}
+    """Create an invoice on one side; it shows on the other at once.
 
-    def human(d: dict[str, Any]) -> None:
-        click.echo(f"invoice {d['invoice_id']} {d['number']}: {d['total']} ({d['status']})")
-        show_left_off(d["left_off"])
-    app.emit(data, human)
+    Example: `bpbridge enhanced invoice create --project 1600000000001 --side projects`
+    """
+    app.emit(present.invoice(_integration(app).create_invoice(project_id, customer_id, _side(side))),
+             show_invoice)
 
 
 @enhanced.group()
 def expense() -> None:
-    """Expenses for synced projects (E9)."""
+    """Expenses for synced projects (E9).
+
+    Example: `bpbridge enhanced expense record --project 1600000000001 --amount 120.50 --date 2026-11-30`
+    """
 
 
 @expense.command("record")
-@click.option("--project", "project_id", required=True)
-@click.option("--amount", required=True)
+@click.option("--project", "project_id", required=True, help="Projects id of a synced project.")
+@click.option("--amount", required=True, help="Amount in the customer's currency, e.g. 120.50.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD")
-@click.option("--customer", "customer_id")
-@click.option("--description", default="")
-@click.option("--side", type=click.Choice(["books", "projects"]), default="projects", show_default=True)
-@json_option
+@click.option("--customer", "customer_id", help="Books contact id (a billable expense needs one).")
+@click.option("--description", default="", help="What the expense was for.")
+@click.option("--side", type=click.Choice(["books", "projects"]), default="projects", show_default=True,
+              help="Where the expense is recorded.")
 @click.pass_obj
 def expense_record(app: App, project_id: str, amount: str, date_: str, customer_id: str | None,
                    description: str, side: str) -> None:
-    """Record an expense on one side; it shows on the other at once."""
+    """Record an expense on one side; it shows on the other at once.
+
+    Example: `bpbridge enhanced expense record --project 1600000000001 --amount 120.50 --date 2026-11-30`
+    """
     value, when = _amount_and_date(amount, date_)
     exp = _integration(app).record_expense(project_id, value, when, customer_id, description, _side(side))
-    app.emit({"expense_id": exp.expense_id, "amount": str(exp.amount), "side": exp.side.value},
-             lambda d: click.echo(f"expense {d['expense_id']}: {d['amount']}"))
-
-
-def _transaction(t: Any) -> dict[str, Any]:
-    return {"kind": t.kind.value, "id": t.transaction_id, "number": t.number, "project_id": t.project_id,
-            "customer_id": t.customer_id, "total": str(t.total.amount), "currency": t.total.currency,
-            "status": t.status, "origin": t.origin.value}
+    app.emit(present.expense(exp), lambda d: click.echo(
+        f"expense {d['expense_id']}: {present.money_text(d['amount'])} on project {d['project_id']} "
+        f"(recorded in {d['side']})"))
 
 
 def _say(d: dict[str, Any]) -> None:
-    click.echo(f"{d['kind']} {d['id']} {d['number']}: {d['total']} {d['currency']} ({d['status']}), "
-               f"in project {d['project_id']}'s Finance tab")
+    click.echo(f"{d['kind']} {d['transaction_id']} {d['number']}: {present.money_text(d['total'])} "
+               f"({d['status']}), in project {d['project_id']}'s Finance tab")
 
 
 @enhanced.group()
 def estimate() -> None:
-    """Estimates for synced projects (E9)."""
+    """Estimates for synced projects (E9).
+
+    Example: `bpbridge enhanced estimate create --project 1600000000001`
+    """
 
 
 @estimate.command("create")
 @billing_options
-@json_option
 @click.pass_obj
 def estimate_create(app: App, project_id: str, customer_id: str | None, side: str) -> None:
     """Quote what an invoice would bill now, on one side; it shows on the other at once.
-    An estimate bills nothing: the quoted tasks and time stay invoiceable."""
-    app.emit(_transaction(_integration(app).create_estimate(project_id, customer_id, _side(side))), _say)
+    An estimate bills nothing: the quoted tasks and time stay invoiceable.
+
+    Example: `bpbridge enhanced estimate create --project 1600000000001`
+    """
+    app.emit(present.transaction(_integration(app).create_estimate(project_id, customer_id, _side(side))), _say)
 
 
 @enhanced.group()
 def bill() -> None:
-    """Vendor bills for synced projects (E9)."""
+    """Vendor bills for synced projects (E9).
+
+    Example: `bpbridge enhanced bill record --project 1600000000001 --vendor 460000000099 --amount 80 --date 2026-11-30`
+    """
 
 
 @bill.command("record")
-@click.option("--project", "project_id", required=True)
+@click.option("--project", "project_id", required=True, help="Projects id of a synced project.")
 @click.option("--vendor", "vendor_id", required=True, help="Books id of a vendor contact.")
 @click.option("--amount", required=True, help="In the vendor's currency.")
 @click.option("--date", "date_", required=True, help="YYYY-MM-DD")
-@click.option("--description", default="")
+@click.option("--description", default="", help="What the bill is for.")
 @click.option("--bill-number", help="The vendor's bill number (default: a generated reference).")
 @click.option("--billable/--not-billable", default=True, show_default=True,
               help="Whether the cost can be billed on to the project's customer.")
-@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
-@json_option
+@click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True,
+              help="Where the bill is recorded.")
 @click.pass_obj
 def bill_record(app: App, project_id: str, vendor_id: str, amount: str, date_: str, description: str,
                 bill_number: str | None, billable: bool, side: str) -> None:
-    """Record a vendor's bill for a project's cost on one side; it shows on the other at once."""
+    """Record a vendor's bill for a project's cost on one side; it shows on the other at once.
+
+    Example: `bpbridge enhanced bill record --project 1600000000001 --vendor 460000000099 --amount 80 --date 2026-11-30`
+    """
     value, when = _amount_and_date(amount, date_)
     txn = _integration(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
                                         bill_number=bill_number, billable=billable)
-    app.emit(_transaction(txn), _say)
+    app.emit(present.transaction(txn), _say)
 
 
 @enhanced.command()
-@click.option("--project", "project_id", required=True)
-@json_option
+@click.option("--project", "project_id", required=True, help="Projects id of a synced project.")
 @click.pass_obj
 def transactions(app: App, project_id: str) -> None:
-    """A project's transactions as both sides see them (E9)."""
-    rows = [{"kind": t.kind.value, "id": t.transaction_id, "number": t.number, "customer_id": t.customer_id,
-             "total": str(t.total), "status": t.status, "origin": t.origin.value}
-            for t in _integration(app).transactions(project_id)]
-    app.emit(rows, lambda d: _table(f"project {project_id}", ["kind", "id", "number", "customer", "total", "status", "origin"],
-                                    [list(r.values()) for r in d]))
+    """A project's transactions as both sides see them (E9).
+
+    Example: `bpbridge enhanced transactions --project 1600000000001`
+    """
+    app.emit({"project_id": project_id,
+              "transactions": [present.transaction(t) for t in _integration(app).transactions(project_id)]},
+             show_transactions)
 
 
 @enhanced.command()
-@json_option
 @confirm_option
 @click.pass_obj
 def disable(app: App, yes: bool) -> None:
     """Stop syncing (E10); synced data stays in Books.
 
     Asks first; --yes skips the question (required when stdin is not a terminal).
-    Example: `bridge enhanced disable --yes`
+
+    Example: `bpbridge enhanced disable --yes`
     """
     integration = _integration(app)
     conn = integration.status().connection
@@ -374,11 +379,13 @@ def disable(app: App, yes: bool) -> None:
 
 
 @enhanced.command()
-@click.option("--portal", "portal_id", required=True)
-@json_option
+@click.option("--portal", "portal_id", required=True, help="Must be the portal connected before.")
 @click.pass_obj
 def reenable(app: App, portal_id: str) -> None:
-    """Re-enable (E11): only with the portal connected before."""
+    """Re-enable (E11): only with the portal connected before.
+
+    Example: `bpbridge enhanced reenable --portal 7000000001`
+    """
     conn = _integration(app).reenable(portal_id)
-    app.emit({"portal_id": conn.portal_id, "state": conn.state},
+    app.emit(present.connection(conn) or {},
              lambda d: click.echo(f"re-enabled with portal {d['portal_id']}"))

@@ -6,14 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from bridge.domain import LeftOff
-
-
-def left_off_json(items: Iterable[LeftOff]) -> list[dict[str, str]]:
-    return [x.to_json() for x in items]
+from bridge.cli.tables import print_table
 
 
 def show_left_off(items: Iterable[Mapping[str, Any]]) -> None:
@@ -21,10 +15,6 @@ def show_left_off(items: Iterable[Mapping[str, Any]]) -> None:
     rows = list(items)
     if not rows:
         return
-    table = Table(title=f"Left off ({len(rows)})")
-    for column in ("kind", "id", "name", "code", "reason"):
-        table.add_column(column, overflow="fold")
-    for x in rows:
-        table.add_row(x["kind"], x["id"], x["name"], x["code"], x["reason"])
-    Console(soft_wrap=True).print(table)
+    print_table(f"Left off ({len(rows)})", ["kind", "id", "name", "code", "reason"],
+                [(x["kind"], x["record_id"], x["name"], x["code"], x["reason"]) for x in rows])
     click.echo("left off: what the billing rule does not allow (docs/BILLING.md)")

@@ -12,11 +12,14 @@ import json
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bridge.cli.app import PROGRESS_MODES, App
+from bridge.cli.present import error_payload, scrub
 from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
@@ -60,10 +63,29 @@ class LazyGroup(click.Group):
                 return None  # area not built yet
             raise
         command: click.Command = getattr(module, attr)
+        _add_json_option(command)
         return command
 
     def invoke(self, ctx: click.Context) -> object:
         return _invoke_with_errors(self, ctx)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """click's main, except that under --json a usage error is also the JSON error document."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            if "--json" in argv and not isinstance(exc, CommandFailed):
+                click.echo(_usage_error_json(exc))
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,22 +127,41 @@ def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None,
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
 
 
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    app = ctx.find_object(App)
+    if value and app is not None:
+        app.json = True
+
+
+def _add_json_option(command: click.Command) -> None:
+    """Every command takes `--json` where a user types it (`bpbridge migrate status --json`
+    as well as `bpbridge --json migrate status`), with one meaning: the answer, or the error,
+    as one JSON object on stdout."""
+    if not any("--json" in getattr(p, "opts", ()) for p in command.params):
+        command.params.append(click.Option(
+            ["--json"], is_flag=True, expose_value=False, is_eager=True, callback=_set_json,
+            help="Machine-readable output: one JSON object on stdout (as the root --json)."))
+    for sub in getattr(command, "commands", {}).values():
+        _add_json_option(sub)
+
+
 class CommandFailed(click.ClickException):
-    """A BridgeError (or an unexpected one) as the CLI shows it: one line, exit code from
-    the error class, JSON on stdout with --json, secrets scrubbed."""
+    """A BridgeError (or an unexpected one) as the CLI shows it: one line on stderr, exit code
+    from the error class, `{"error": {...}}` on stdout with --json, secrets removed."""
 
     def __init__(self, exc: BaseException, app: App | None) -> None:
         self.original = exc
         self.app = app
+        self.secrets = app.secret_values() if app else ()
         if isinstance(exc, BridgeError):
             self.exit_code = exc.exit_code
-            message, self.payload, self.hint = exc.message, exc.to_json(), exc.hint
+            message, body, self.hint = exc.message, exc.to_json(), exc.hint
         else:
             self.exit_code = 1
             message = f"internal error: {type(exc).__name__}: {exc}"
-            self.payload = {"error": "InternalError", "message": message}
             self.hint = "rerun with --debug for a traceback"
-        self.secrets = app.secret_values() if app else ()
+            body = {"type": "InternalError", "message": message, "exit_code": 1, "hint": self.hint}
+        self.payload = scrub({"error": body}, self.secrets)
         super().__init__(redact(message, self.secrets))
 
     def show(self, file: object = None) -> None:
@@ -130,10 +171,19 @@ class CommandFailed(click.ClickException):
         # A failed check has already printed its result (with "ok": false) as the one JSON
         # document on stdout; anything else that fails prints its error as that document.
         if self.app is not None and self.app.json and not isinstance(self.original, CheckFailed):
-            click.echo(redact(json.dumps(self.payload, default=str), self.secrets))
+            click.echo(json.dumps(self.payload, indent=2, sort_keys=True))
         click.echo(f"error: {self.message}", err=True)
         if self.hint:
             click.echo(redact(f"hint: {self.hint}", self.secrets), err=True)
+
+
+def _usage_error_json(exc: click.ClickException) -> str:
+    """A click usage error (unknown option, bad value) as the --json error document."""
+    hint = None
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        hint = f"see `{exc.ctx.command_path} --help`"
+    return json.dumps(error_payload("UsageError", exc.format_message(), exc.exit_code, hint),
+                      indent=2, sort_keys=True)
 
 
 def _invoke_with_errors(group: click.Group, ctx: click.Context) -> object:

@@ -31,7 +31,10 @@ services_option = click.option("--services/--no-services", default=True, show_de
 
 @click.group()
 def migrate() -> None:
-    """Move a legacy integration's state to the enhanced integration (M1-M6)."""
+    """Move a legacy integration's state to the enhanced integration (M1-M6).
+
+    Example: `bpbridge migrate plan --out plan.json`, then `bpbridge migrate run --plan plan.json`
+    """
 
 
 @migrate.command()
@@ -45,7 +48,10 @@ def migrate() -> None:
 @click.pass_obj
 def plan(app: App, plan_name: str, services: bool, limit: int, out_path: Path | None) -> None:
     """Dry run: every record that would be carried over or left out (and why), what changes,
-    and the API calls; writes nothing but the --out file."""
+    and the API calls; writes nothing but the --out file.
+
+    Example: `bpbridge migrate plan --plan standard --out plan.json`
+    """
     from migrate.plan import plan_migration
     from migrate.plan_file import PlanWriter
 
@@ -62,16 +68,16 @@ def plan(app: App, plan_name: str, services: bool, limit: int, out_path: Path | 
 #: the plan's lists as tables: title, then (column, how a record shows it)
 _PLAN_TABLES: dict[str, tuple[str, list[tuple[str, Callable[[dict[str, Any]], str]]]]] = {
     "invoices": ("Invoices carried over", [
-        ("invoice", lambda r: r["id"]), ("number", lambda r: r["number"] or "-"),
+        ("invoice", lambda r: r["invoice_id"]), ("number", lambda r: r["number"] or "-"),
         ("customer", lambda r: r["customer_id"] or "-"), ("project", lambda r: r["project_id"]),
         ("status", lambda r: r["status"]), ("origin", lambda r: r["origin"]),
         ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
     "expenses": ("Expenses carried over", [
-        ("expense", lambda r: r["id"]), ("project", lambda r: r["project_id"]),
+        ("expense", lambda r: r["expense_id"]), ("project", lambda r: r["project_id"]),
         ("customer", lambda r: r["customer_id"] or "-"), ("status", lambda r: r["status"]),
         ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
     "other_transactions": ("Other transactions carried over", [
-        ("kind", lambda r: r["kind"]), ("id", lambda r: r["id"]), ("number", lambda r: r["number"] or "-"),
+        ("kind", lambda r: r["kind"]), ("id", lambda r: r["transaction_id"]), ("number", lambda r: r["number"] or "-"),
         ("customer", lambda r: r["customer_id"] or "-"), ("project", lambda r: r["project_id"]),
         ("total", lambda r: r["total"]["amount"]), ("currency", lambda r: r["total"]["currency"])]),
     "billed_tasks": ("Billed tasks carried over (never billable again)", [
@@ -143,7 +149,10 @@ def _print_plan(data: dict[str, Any]) -> None:
               help="Run only if the legacy state is still the one this saved plan read (else exit 2).")
 @click.pass_obj
 def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
-    """Migrate (or resume an interrupted migration). Running it again is harmless."""
+    """Migrate (or resume an interrupted migration). Running it again is harmless.
+
+    Example: `bpbridge migrate run --plan plan.json`
+    """
     expected = None
     if plan_path is not None:
         from migrate.plan_file import read_plan_head
@@ -158,10 +167,7 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
                        f"{data['plan']['checksum'][:16]}...)")
         verb = "already migrated" if data["already_done"] else ("resumed and finished" if data["resumed"] else "migrated")
         click.echo(f"{verb}: migration {data['migration_id']} for portal {data['portal_id']}")
-        for kind, n in data["carried"].items():
-            left = data["left_out"].get(kind, {})
-            extra = f" (left out: {', '.join(f'{c} {k}' for c, k in left.items())})" if left else ""
-            click.echo(f"  {kind:<14} {n:>9} carried{extra}")
+        _print_carried(data)
         if data["records_per_second"]:
             click.echo(f"  {data['records']} records in {data['seconds']:.1f}s ({data['records_per_second']}/s)")
         click.echo(f"next: `bridge migrate verify`, then `bridge enhanced reenable --portal {data['portal_id']}`")
@@ -175,7 +181,10 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
 @services_option
 @click.pass_obj
 def verify(app: App, batch: int, services: bool) -> None:
-    """Check the migrated state against the legacy state (deepdiff); exit 1 on any difference."""
+    """Check the migrated state against the legacy state (deepdiff); exit 1 on any difference.
+
+    Example: `bpbridge migrate verify --json > verify.json`
+    """
     from migrate.verify import verify_migration
 
     report = verify_migration(app.context(), batch=batch, services=services)
@@ -183,6 +192,14 @@ def verify(app: App, batch: int, services: bool) -> None:
     if not report.ok:
         raise CheckFailed(f"verification failed: {report.difference_count} difference(s), "
                           f"{sum(not i['ok'] for i in report.invariants.values())} invariant(s) broken")
+
+
+def _print_carried(summary: dict[str, Any]) -> None:
+    """What a migration carried, per kind, and what it left out and why."""
+    for kind, n in summary["carried"].items():
+        left = summary["left_out"].get(kind, {})
+        extra = f" (left out: {', '.join(f'{c} {k}' for c, k in left.items())})" if left else ""
+        click.echo(f"  {kind:<14} {n:>9,} carried{extra}")
 
 
 def _print_verify(report: VerifyReport) -> None:
@@ -203,7 +220,9 @@ def rollback(app: App, yes: bool) -> None:
     """Return to the legacy state: delete what the migration made, restore the legacy connection.
 
     Says what it will delete and asks first; --yes skips the question (and is required when
-    stdin is not a terminal). Example: `bridge migrate rollback --yes`
+    stdin is not a terminal).
+
+    Example: `bpbridge migrate rollback --yes`
     """
     from migrate.rollback import preview_rollback, rollback_migration
 
@@ -228,16 +247,23 @@ def _rollback_would(p: dict[str, Any]) -> list[str]:
 @migrate.command()
 @click.pass_obj
 def status(app: App) -> None:
-    """The latest migration: state, journal progress and what was left out."""
+    """The latest migration: state, journal progress and what was left out.
+
+    Example: `bpbridge migrate status`
+    """
     ctx = app.context()
     legacy, run = find_migration(ctx)
     data: dict[str, Any] = {"portal_id": legacy.portal_id, "legacy_state": legacy.state, "migration": None}
     if run is not None:
         data["migration"] = {"state": run.state, **summarize(ctx, run, legacy).to_json()}
-    app.emit(data, lambda d: click.echo(
-        f"legacy ({d['legacy_state']}), portal {d['portal_id']}: "
-        + (f"migration {d['migration']['migration_id']} {d['migration']['state']}, carried {d['migration']['carried']}"
-           if d["migration"] else "not migrated")))
+    def human(d: dict[str, Any]) -> None:
+        m = d["migration"]
+        click.echo(f"legacy ({d['legacy_state']}), portal {d['portal_id']}: "
+                   + (f"migration {m['migration_id']} {m['state']}" if m else "not migrated"))
+        if m:
+            _print_carried(m)
+
+    app.emit(data, human)
 
 
 #: the file `migrate demo` puts in every folder it makes; only such a folder is ever replaced
@@ -264,7 +290,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
     - a --home you named, marked by an earlier demo: asks before replacing it; --yes skips
       the question and is required when stdin is not a terminal.
 
-    Example: `bridge migrate demo small-agency`
+    Example: `bpbridge migrate demo small-agency`
     """
     from bridge.modes import open_integration
     from bridge.replay import replay
@@ -292,7 +318,8 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
         summary = run_migration(ctx, progress=advance)
     report = verify_migration(ctx)
     def human(d: dict[str, Any]) -> None:
-        click.echo(f"migrated: {d['migration']['carried']}; left out: {d['migration']['left_out'] or 'nothing'}")
+        click.echo(f"migrated: migration {d['migration']['migration_id']} for portal {d['migration']['portal_id']}")
+        _print_carried(d["migration"])
         _print_verify(report)
         click.echo(f"inspect it: bpbridge --home {home} migrate status")
 

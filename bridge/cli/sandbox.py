@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -16,7 +15,10 @@ from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 @click.pass_obj
 def sandbox(app: App) -> None:
     """The embedded sandbox of Books and Projects: its state lives in $BRIDGE_HOME/sandbox.db,
-    so a sequence of commands sees one consistent world."""
+    so a sequence of commands sees one consistent world.
+
+    Example: `bpbridge sandbox load small-agency`, then `bpbridge sandbox serve --port 0`
+    """
     app.refuse_live("sandbox")
 
 
@@ -25,7 +27,10 @@ def sandbox(app: App) -> None:
 @click.option("--keep", is_flag=True, help="Add to the current state instead of resetting it first.")
 @click.pass_obj
 def load(app: App, fixture: str, keep: bool) -> None:
-    """Seed the sandbox with FIXTURE's data (both services), after a reset unless --keep."""
+    """Seed the sandbox with FIXTURE's data (both services), after a reset unless --keep.
+
+    Example: `bpbridge sandbox load small-agency`
+    """
     data = resolve_fixture(fixture)
     box = app.sandbox()
     if not keep:
@@ -44,7 +49,10 @@ sandbox.add_command(load, "seed")
 @sandbox.command()
 @click.pass_obj
 def reset(app: App) -> None:
-    """Empty the sandbox (both services)."""
+    """Empty the sandbox (both services).
+
+    Example: `bpbridge sandbox reset`
+    """
     app.sandbox().reset()
     app.emit({"reset": True}, lambda _: click.echo("sandbox reset"))
 
@@ -52,19 +60,25 @@ def reset(app: App) -> None:
 @sandbox.command()
 @click.pass_obj
 def state(app: App) -> None:
-    """Print the sandbox's whole state as JSON (deterministic order)."""
-    click.echo(json.dumps(app.sandbox().state(), indent=2, sort_keys=True, default=str))
+    """Print the sandbox's whole state as JSON (deterministic order).
+
+    Example: `bpbridge sandbox state > state.json`
+    """
+    app.emit(app.sandbox().state())
 
 
 @sandbox.command()
 @click.option("--rate", type=float, default=0.1, show_default=True, help="Share of calls that fail.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["429", "500", "timeout", "delay"]),
-              default=("429", "500"), show_default=True)
+              default=("429", "500"), show_default=True, help="What a faulty call answers (repeat for several).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same faults.")
 @click.option("--off", is_flag=True, help="Stop injecting faults.")
 @click.pass_obj
 def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) -> None:
-    """Make the sandbox answer some calls with 429, 500 or delays (deterministic by seed)."""
+    """Make the sandbox answer some calls with 429, 500 or delays (deterministic by seed).
+
+    Example: `bpbridge sandbox faults --rate 0.2 --kind 429 --kind timeout`
+    """
     box = app.sandbox()
     settings: dict[str, Any] = {}
     if off:
@@ -72,7 +86,10 @@ def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) 
     else:
         settings = {"rate": rate, "kinds": list(kinds), "seed": seed}
         box.set_faults(**settings)
-    app.emit({"faults": settings or None}, lambda d: click.echo(f"faults: {d['faults'] or 'off'}"))
+    app.emit({"faults": settings or None}, lambda d: click.echo(
+        "faults: off" if not d["faults"] else
+        f"faults: {d['faults']['rate']:.0%} of calls answer {' or '.join(d['faults']['kinds'])} "
+        f"(seed {d['faults']['seed']})"))
 
 
 @sandbox.command()
@@ -81,7 +98,10 @@ def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) 
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
     """Serve the sandbox over real HTTP: Books under /books/v3, Projects under /api/v3,
-    tokens at /oauth/v2/token, control under /_sandbox. Ctrl-C stops it."""
+    tokens at /oauth/v2/token, control under /_sandbox. Ctrl-C stops it.
+
+    Example: `bpbridge sandbox serve --port 8765`
+    """
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the sandbox serves on loopback only", param_hint="--host")
     handle = app.sandbox().serve(host, port)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
-from bridge.modes import open_integration
+from bridge.cli.tables import print_table
+from bridge.modes import open_integration, resolve_mode
 from bridge.replay import replay
 from bridge.scenario import ScenarioResult
 
@@ -14,7 +17,10 @@ from bridge.scenario import ScenarioResult
 @click.group()
 @click.pass_obj
 def scenario(app: App) -> None:
-    """Replay scenario fixtures through the legacy or enhanced integration."""
+    """Replay scenario fixtures through the legacy or enhanced integration.
+
+    Example: `bpbridge scenario run small-agency --mode legacy`
+    """
     app.refuse_live("scenario")
 
 
@@ -26,17 +32,21 @@ def scenario(app: App) -> None:
 def run(app: App, fixture: str, mode_opt: str | None) -> None:
     """Reset the sandbox, seed it with FIXTURE and replay its operations through a mode.
 
-    FIXTURE is a path or the name of a shipped scenario (e.g. small-agency)."""
+    FIXTURE is a path or the name of a shipped scenario (e.g. small-agency).
+
+    Example: `bpbridge scenario run small-agency --mode legacy`
+    """
     data = resolve_fixture(fixture)
     sandbox = app.sandbox()
     sandbox.reset()
     sandbox.seed(data)
     ctx = app.context()
-    result: ScenarioResult = replay(data, open_integration(mode_opt or app.mode, ctx), ctx)
+    mode = resolve_mode(mode_opt or app.mode)
+    result: ScenarioResult = replay(data, open_integration(mode, ctx), ctx)
 
-    def human(res: ScenarioResult) -> None:
-        for step in res.steps:
-            click.echo(f"{step.index:>3} {step.op:<18} {step.outcome:<8} {step.detail}")
-        click.echo(f"{len(res.steps)} steps replayed")
+    def human(d: dict[str, Any]) -> None:
+        print_table(f"{d['scenario']} through {d['mode']}", ["#", "operation", "outcome", "detail"],
+                    [(s["index"], s["op"], s["outcome"], s["detail"]) for s in d["steps"]])
+        click.echo(f"{len(d['steps'])} steps replayed")
 
-    app.emit(result.to_json() if app.json else result, human)
+    app.emit({**result.to_json(), "mode": mode}, human)

@@ -7,6 +7,7 @@ is deepdiff's t1; the modes are only names here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -115,5 +116,6 @@ def change_text(d: Difference) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    """A value as a reader sees it: JSON (`"x"`, `null`, `{"a": 1}`), never a Python repr."""
+    text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."

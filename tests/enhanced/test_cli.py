@@ -47,7 +47,7 @@ def test_E1_E5_E8_cli_round_with_json(tmp_path: object, monkeypatch: pytest.Monk
     r = runner.invoke(cli, ["enhanced", "status", "--json"])
     assert json.loads(r.output)["badge"] == "Active"
     r = runner.invoke(cli, ["enhanced", "errors", "--details", "--json"])
-    assert {e["reason_code"] for e in json.loads(r.output)} == {e["reason_code"] for e in data["expect"]["errors"]}
+    assert {e["reason_code"] for e in json.loads(r.output)["errors"]} == {e["reason_code"] for e in data["expect"]["errors"]}
     r = runner.invoke(cli, ["enhanced", "reenable", "--portal", "64600002"])
     assert r.exit_code == 1 and "E11" in r.output
 
@@ -72,7 +72,7 @@ def test_E9_estimate_and_bill_from_the_cli_with_json(tmp_path: object, monkeypat
     r = runner.invoke(cli, ["enhanced", "estimate", "create", "--project", project, "--side", "projects", "--json"])
     assert r.exit_code == 0, r.output
     est = json.loads(r.output)
-    assert est["kind"] == "estimate" and est["origin"] == "projects" and float(est["total"]) > 0
+    assert est["kind"] == "estimate" and est["origin"] == "projects" and float(est["total"]["amount"]) > 0
 
     r = runner.invoke(cli, ["enhanced", "bill", "record", "--project", project, "--vendor", est["customer_id"],
                             "--amount", "75", "--date", "2026-02-03", "--json"])
@@ -82,4 +82,5 @@ def test_E9_estimate_and_bill_from_the_cli_with_json(tmp_path: object, monkeypat
     assert r.exit_code == 2 and "--amount must be a number" in r.output
 
     r = runner.invoke(cli, ["enhanced", "transactions", "--project", project, "--json"])
-    assert [(t["kind"], t["id"], t["origin"]) for t in json.loads(r.output)] == [("estimate", est["id"], "projects")]
+    assert [(t["kind"], t["transaction_id"], t["origin"]) for t in json.loads(r.output)["transactions"]] == [
+        ("estimate", est["transaction_id"], "projects")]

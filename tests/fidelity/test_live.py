@@ -50,5 +50,5 @@ def test_never_more_than_10_mints_per_10_minutes(live: Live) -> None:
     assert refused is not None, "the 11th mint within 10 minutes was not refused"
     assert live.mints() == 10
     assert refused.exit_code == 1
-    assert json.loads(refused.stdout)["error"] == "RateLimited"
+    assert json.loads(refused.stdout)["error"]["type"] == "RateLimited"
     assert "10 access tokens minted" in refused.stderr and "the next is allowed at" in refused.stderr

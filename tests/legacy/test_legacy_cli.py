@@ -47,7 +47,7 @@ def _json(result: Result) -> Any:
 
 def test_L1_to_L9_the_whole_flow_from_the_cli(run):
     portals = _json(run("--json", "legacy", "portals", "--email", DANA_EMAIL))
-    assert [p["portal_id"] for p in portals] == ["64000001"]  # L2
+    assert [p["portal_id"] for p in portals["portals"]] == ["64000001"]  # L2
 
     conn = _json(run("--json", "legacy", "connect", "--email", DANA_EMAIL, "--portal", "64000001"))
     assert conn["portal_id"] == "64000001" and conn["state"] == "connected"
@@ -58,7 +58,7 @@ def test_L1_to_L9_the_whole_flow_from_the_cli(run):
 
     books_inv = _json(run("--json", "legacy", "invoice", "create", "--project", "1600000000001",
                           "--customer", "2317000000040001"))  # L4, L5
-    assert Decimal(books_inv["lines"][0]["rate"]) > 0 and books_inv["origin"] == "books"
+    assert Decimal(books_inv["lines"][0]["rate"]["amount"]) > 0 and books_inv["origin"] == "books"
     assert {li["expense_id"] for li in books_inv["lines"] if li["expense_id"]} == {"2000000000001"}
 
     proj_inv = _json(run("--json", "legacy", "invoice", "create", "--project", "1600000000003",
@@ -67,7 +67,7 @@ def test_L1_to_L9_the_whole_flow_from_the_cli(run):
 
     refused = run("--json", "legacy", "invoice", "create", "--project", "1600000000001",
                   "--customer", "2317000000040001", "--side", "projects", code=1)  # L8
-    assert _json(refused)["error"] == "AlreadyInvoiced"
+    assert _json(refused)["error"]["type"] == "AlreadyInvoiced"
     assert "already invoiced" in refused.stderr
 
     draft = _json(run("--json", "legacy", "invoice", "create", "--project", "1600000000002"))
@@ -83,19 +83,20 @@ def test_L1_to_L9_the_whole_flow_from_the_cli(run):
 
     report = _json(run("--json", "legacy", "report"))  # L9
     by_project = {p["project_id"]: p for p in report["projects"]}
-    assert by_project["1600000000001"]["totals"]["invoices"] == {"USD": "1710.00"}
-    assert by_project["1600000000003"]["totals"]["invoices"] == {"USD": "475.00"}
+    assert by_project["1600000000001"]["totals"]["invoices"] == [{"amount": "1710.00", "currency": "USD"}]
+    assert by_project["1600000000003"]["totals"]["invoices"] == [{"amount": "475.00", "currency": "USD"}]
+    assert by_project["1600000000001"]["project_name"]  # names beside ids
     assert set(report["totals"]) == {"invoices", "expenses"}
 
     txns = _json(run("--json", "legacy", "transactions", "--project", "1600000000002"))
-    assert {t["kind"] for t in txns} == {"invoice", "expense"}
+    assert {t["kind"] for t in txns["transactions"]} == {"invoice", "expense"}
 
     status = _json(run("--json", "legacy", "status"))  # L3
     assert status["connection"]["portal_id"] == "64000001" and status["badge"] == "Active"
 
     run("--json", "legacy", "disable", "--yes")
     mismatch = run("--json", "legacy", "reenable", "--portal", "64000002", code=1)
-    assert _json(mismatch)["error"] == "PortalMismatch"
+    assert _json(mismatch)["error"]["type"] == "PortalMismatch"
     assert _json(run("--json", "legacy", "reenable", "--portal", "64000001"))["state"] == "connected"
     run("--json", "legacy", "disconnect", "--yes")
     assert _json(run("--json", "legacy", "status"))["connection"]["state"] == "disconnected"
@@ -111,7 +112,7 @@ def test_human_output_shows_tables(run):
     run("legacy", "connect", "--email", DANA_EMAIL, "--portal", "64000001")
     run("legacy", "invoice", "create", "--project", "1600000000001", "--customer", "2317000000040001")
     out = run("legacy", "report").stdout
-    assert "Project 1600000000001" in out and "1710.00 USD" in out
+    assert "(1600000000001)" in out and "1710.00 USD" in out
     assert "Portals you own" in run("legacy", "portals", "--email", DANA_EMAIL).stdout
 
 

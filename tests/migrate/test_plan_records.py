@@ -110,7 +110,8 @@ def test_M2_multi_currency_money_keeps_its_currency_and_exact_amount(
         rows = s.execute(select(TransactionRow).where(TransactionRow.connection_id == 1)).scalars().all()
     assert len({r.currency for r in rows}) > 1
     plan = plan_migration(world.ctx, limit=None)
-    listed = {r["id"]: r["total"] for sec in ("invoices", "expenses") for r in plan.sections[sec].rows}
+    listed = {r.get("invoice_id") or r["expense_id"]: r["total"]
+              for sec in ("invoices", "expenses") for r in plan.sections[sec].rows}
     assert listed == {r.books_id: {"amount": f"{r.total:.2f}", "currency": r.currency} for r in rows
                       if r.kind in ("invoice", "expense")}
 
@@ -134,7 +135,7 @@ def test_M2_limit_keeps_n_rows_per_list_but_counts_and_saves_them_all(
     expenses = full.sections["expenses"]
     assert f"Expenses carried over: {expenses.count}" in out.stdout
     assert f"... and {expenses.count - 2} more" in out.stdout
-    assert expenses.rows[0]["id"] in out.stdout and expenses.rows[2]["id"] not in out.stdout
+    assert expenses.rows[0]["expense_id"] in out.stdout and expenses.rows[2]["expense_id"] not in out.stdout
     assert expenses.rows[0]["total"]["amount"] in out.stdout
 
     as_json = json.loads(_bridge(world, "--json", "migrate", "plan", "--limit", "1").stdout)
@@ -206,8 +207,8 @@ def test_M2_run_with_a_plan_refuses_a_changed_legacy_state_naming_what_changed_a
 
     cli = _bridge(world, "--json", "migrate", "run", "--plan", str(path))
     assert cli.returncode == 2, cli.stderr
-    error = json.loads(cli.stdout)
-    assert error["error"] == "PlanOutdated" and error["changed"] == [part]
+    error = json.loads(cli.stdout)["error"]
+    assert error["type"] == "PlanOutdated" and error["changed"] == [part]
     assert f"checksum differs for {part}" in cli.stderr
 
     fresh = tmp_path / "fresh.json"  # a new plan of the changed state runs
