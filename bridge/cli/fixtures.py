@@ -14,7 +14,10 @@ from bridge.fixtures import check_files, list_scenarios
 
 @click.group()
 def fixtures() -> None:
-    """Scenario fixtures: both services' data plus the operations to replay."""
+    """Scenario fixtures: both services' data plus the operations to replay.
+
+    Example: `bpbridge fixtures check`
+    """
 
 
 @fixtures.command()
@@ -26,11 +29,14 @@ def check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
     Prints one line per file, "ok FILE" or the file, JSON path and rule it breaks.
     Exit 0 when every file is good, 2 when any is not.
+
+    Example: `bpbridge fixtures check fixtures/scenarios/my-case.json`
     """
     files = _expand(paths) if paths else list_scenarios()
     report = check_files(files)
     if as_json or (isinstance(ctx.obj, App) and ctx.obj.json):
-        click.echo(json.dumps(report, indent=2))
+        ok = all(entry["ok"] for entry in report)
+        click.echo(json.dumps({"ok": ok, "files": report}, indent=2))
     else:
         for entry in report:
             line = f"ok {entry['file']}" if entry["ok"] else \

@@ -105,8 +105,8 @@ def serve(app: App, host: str, port: int) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the sandbox serves on loopback only", param_hint="--host")
     handle = app.sandbox().serve(host, port)
-    app.emit({"url": handle.url}, lambda d: click.echo(f"sandbox serving on {d['url']} (Ctrl-C to stop)"))
-    try:
+    try:  # from the moment it is served, Ctrl-C is the normal way to stop it: exit 0
+        app.emit({"url": handle.url}, lambda d: click.echo(f"sandbox serving on {d['url']} (Ctrl-C to stop)"))
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -57,9 +57,9 @@ def _enhanced(world: LegacyWorld, target: int) -> dict[str, Any]:
                           .order_by(BilledTask.task_id)).scalars().all()
     money = lambda t: {"amount": str(t.total), "currency": t.currency}
     return {
-        "invoices": [{"id": t.books_id, "number": t.number, "customer_id": t.customer_id, "project_id": t.project_id,
+        "invoices": [{"invoice_id": t.books_id, "number": t.number, "customer_id": t.customer_id, "project_id": t.project_id,
                       "status": t.status, "origin": t.origin, "total": money(t)} for t in txns if t.kind == "invoice"],
-        "expenses": [{"id": t.books_id, "project_id": t.project_id, "customer_id": t.customer_id, "status": t.status,
+        "expenses": [{"expense_id": t.books_id, "project_id": t.project_id, "customer_id": t.customer_id, "status": t.status,
                       "total": money(t)} for t in txns if t.kind == "expense"],
         "billed_tasks": [{"task_id": m.task_id, "invoice_id": m.invoice_id, "side": m.side, "state": m.state}
                          for m in marks],
