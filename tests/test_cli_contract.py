@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -217,3 +219,22 @@ def test_secrets_are_removed_from_the_structure_not_the_text() -> None:
             "rows": [{"access_token": "x", "name": "ok"}]}
     assert scrub(data, ["s3cr3t-value"]) == {"key": ["invoice", "1"], "note": "token *** used",
                                              "rows": [{"name": "ok"}]}
+
+
+def _commands(command: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    out = [(path, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        out += _commands(sub, (*path, name))
+    return out
+
+
+ALL_COMMANDS = [item for n in cli.list_commands(None)  # type: ignore[arg-type]
+                for item in _commands(cli.get_command(None, n), (n,))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path, command", ALL_COMMANDS, ids=[" ".join(p) for p, _ in ALL_COMMANDS])
+def test_every_help_page_has_an_example_and_every_option_a_description(path: tuple[str, ...], command: Any) -> None:
+    page = CliRunner().invoke(cli, [*path, "--help"])
+    assert page.exit_code == 0 and re.search(r"Example: `[^`]*bpbridge ", page.stdout), page.stdout
+    undescribed = [p.opts[0] for p in command.params if isinstance(p, click.Option) and not p.help]
+    assert not undescribed, f"options without a description: {undescribed}"
