@@ -16,8 +16,8 @@ def db() -> None:
     """The state store's schema (Alembic revisions shipped in the package)."""
 
 
-def _engine(app: App) -> Store:
-    return Store.open(app.store_url, upgrade=False)
+def _engine(app: App, *, create: bool = True) -> Store:
+    return Store.open(app.store_url, upgrade=False, create=create)
 
 
 @db.command()
@@ -33,8 +33,9 @@ def upgrade(app: App) -> None:
 @db.command()
 @click.pass_obj
 def current(app: App) -> None:
-    """Print the store's schema revision and the newest one this toolkit knows."""
-    store = _engine(app)
+    """Print the store's schema revision and the newest one this toolkit knows (reads only:
+    a store that is not there is reported, never made)."""
+    store = _engine(app, create=False)
     data = {"current": current_revision(store.engine), "head": head_revision(store.engine),
             "backend": store.dialect}
     app.emit(data, lambda d: click.echo(f"{d['backend']}: at {d['current'] or 'empty'} (newest known: {d['head']})"))

@@ -16,6 +16,7 @@ import click
 from bridge.cli.app import App, is_tty
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
+from bridge.cli.reading import reads_store
 from bridge.domain import MODULE_ORDER, Credentials, Side
 from bridge.errors import InputError
 
@@ -152,6 +153,7 @@ def _with_progress(run: Callable[[Callable[[str, int, int | None], None]], Any])
 
 
 @enhanced.command()
+@reads_store
 @json_option
 @click.pass_obj
 def status(app: App) -> None:
@@ -173,6 +175,7 @@ def status(app: App) -> None:
 
 
 @enhanced.command()
+@reads_store
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent runs shown.")
 @json_option
 @click.pass_obj
@@ -186,6 +189,7 @@ def history(app: App, limit: int) -> None:
 
 
 @enhanced.command()
+@reads_store
 @click.option("--details", is_flag=True, help="Every error with its record and fix (else a summary).")
 @click.option("--all", "include_resolved", is_flag=True, help="With --details: include resolved errors.")
 @json_option

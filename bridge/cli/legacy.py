@@ -20,6 +20,7 @@ from rich.table import Table
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
+from bridge.cli.reading import reads_store
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
 from bridge.interface import Integration
@@ -94,6 +95,7 @@ def connect(app: App, email: str, key: str, portal_id: str) -> None:
 
 
 @legacy.command()
+@reads_store
 @click.pass_obj
 def status(app: App) -> None:
     """Show the connected portal and when invoices/expenses were last mirrored (L3)."""
@@ -218,6 +220,7 @@ def sync(app: App) -> None:
 
 
 @legacy.command()
+@reads_store
 @click.option("--project", "project_id", help="One project (default: all).")
 @click.pass_obj
 def report(app: App, project_id: str | None) -> None:
