@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
@@ -16,9 +16,9 @@ import click
 from bridge.cli.app import App, is_tty
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
+from bridge.cli.params import Amount, IsoDate
 from bridge.cli.reading import reads_store
 from bridge.domain import MODULE_ORDER, Credentials, Side
-from bridge.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEY_ENV = "BRIDGE_ZSC_KEY"
@@ -82,25 +82,21 @@ def connect(app: App, email: str, key: str | None, portal_id: str) -> None:
 @enhanced.command()
 @click.option("--modules", help=f"Comma-separated, from: {', '.join(m.value for m in MODULE_ORDER)}.")
 @click.option("--general-timesheets/--no-general-timesheets", default=None, help="Fetch general timesheets.")
-@click.option("--cutoff", help="Cutoff date YYYY-MM-DD (timesheets before it arrive invoiced); 'none' clears it.")
+@click.option("--cutoff", type=IsoDate(clear_word="none"),
+              help="Cutoff date YYYY-MM-DD (timesheets before it arrive invoiced); 'none' clears it.")
 @json_option
 @click.pass_obj
-def preferences(app: App, modules: str | None, general_timesheets: bool | None, cutoff: str | None) -> None:
+def preferences(app: App, modules: str | None, general_timesheets: bool | None,
+                cutoff: dt.date | str | None) -> None:
     """Show or change preferences (E3); a change applies at the next sync."""
     integ = _integration(app)
     if modules is None and general_timesheets is None and cutoff is None:
         prefs = integ.preferences()
     else:
-        date = None
-        if cutoff and cutoff.lower() != "none":
-            try:
-                date = dt.date.fromisoformat(cutoff)
-            except ValueError:
-                raise InputError(f"--cutoff: {cutoff!r} is not a date (YYYY-MM-DD)") from None
         prefs = integ.set_preferences(
             modules=[m.strip() for m in modules.split(",") if m.strip()] if modules is not None else None,
-            general_timesheets=general_timesheets, cutoff_date=date,
-            clear_cutoff=bool(cutoff and cutoff.lower() == "none"),
+            general_timesheets=general_timesheets,
+            cutoff_date=cutoff if isinstance(cutoff, dt.date) else None, clear_cutoff=cutoff == "none",
         )
     app.emit(prefs.to_json(), lambda d: click.echo(
         f"modules: {', '.join(d['modules'])}\ngeneral timesheets: {'on' if d['general_timesheets'] else 'off'}\n"
@@ -224,16 +220,6 @@ def _side(value: str) -> Side:
     return Side(value)
 
 
-def _amount_and_date(amount: str, date_: str) -> tuple[Decimal, dt.date]:
-    try:
-        value, when = Decimal(amount), dt.date.fromisoformat(date_)
-    except (InvalidOperation, ValueError):
-        raise InputError("--amount must be a number and --date YYYY-MM-DD") from None
-    if not value.is_finite():
-        raise InputError("--amount must be a number and --date YYYY-MM-DD")
-    return value, when
-
-
 @enhanced.group()
 def invoice() -> None:
     """Invoices for synced projects (E9)."""
@@ -276,17 +262,16 @@ def expense() -> None:
 
 @expense.command("record")
 @click.option("--project", "project_id", required=True)
-@click.option("--amount", required=True)
-@click.option("--date", "date_", required=True, help="YYYY-MM-DD")
+@click.option("--amount", "value", required=True, type=Amount())
+@click.option("--date", "when", required=True, type=IsoDate(), help="YYYY-MM-DD")
 @click.option("--customer", "customer_id")
 @click.option("--description", default="")
 @click.option("--side", type=click.Choice(["books", "projects"]), default="projects", show_default=True)
 @json_option
 @click.pass_obj
-def expense_record(app: App, project_id: str, amount: str, date_: str, customer_id: str | None,
+def expense_record(app: App, project_id: str, value: Decimal, when: dt.date, customer_id: str | None,
                    description: str, side: str) -> None:
     """Record an expense on one side; it shows on the other at once."""
-    value, when = _amount_and_date(amount, date_)
     exp = _integration(app).record_expense(project_id, value, when, customer_id, description, _side(side))
     app.emit({"expense_id": exp.expense_id, "amount": str(exp.amount), "side": exp.side.value},
              lambda d: click.echo(f"expense {d['expense_id']}: {d['amount']}"))
@@ -326,8 +311,8 @@ def bill() -> None:
 @bill.command("record")
 @click.option("--project", "project_id", required=True)
 @click.option("--vendor", "vendor_id", required=True, help="Books id of a vendor contact.")
-@click.option("--amount", required=True, help="In the vendor's currency.")
-@click.option("--date", "date_", required=True, help="YYYY-MM-DD")
+@click.option("--amount", "value", required=True, type=Amount(), help="In the vendor's currency.")
+@click.option("--date", "when", required=True, type=IsoDate(), help="YYYY-MM-DD")
 @click.option("--description", default="")
 @click.option("--bill-number", help="The vendor's bill number (default: a generated reference).")
 @click.option("--billable/--not-billable", default=True, show_default=True,
@@ -335,10 +320,9 @@ def bill() -> None:
 @click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True)
 @json_option
 @click.pass_obj
-def bill_record(app: App, project_id: str, vendor_id: str, amount: str, date_: str, description: str,
+def bill_record(app: App, project_id: str, vendor_id: str, value: Decimal, when: dt.date, description: str,
                 bill_number: str | None, billable: bool, side: str) -> None:
     """Record a vendor's bill for a project's cost on one side; it shows on the other at once."""
-    value, when = _amount_and_date(amount, date_)
     txn = _integration(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
                                         bill_number=bill_number, billable=billable)
     app.emit(_transaction(txn), _say)

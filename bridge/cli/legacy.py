@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 import click
@@ -20,6 +20,7 @@ from rich.table import Table
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import left_off_json, show_left_off
+from bridge.cli.params import Amount, IsoDate
 from bridge.cli.reading import reads_store
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
@@ -177,26 +178,19 @@ def expense() -> None:
     """Expenses (L7)."""
 
 
-def _amount(_: click.Context, __: click.Parameter, value: str) -> Decimal:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not an amount such as 120.50") from None
-
-
 @expense.command("record")
 @click.option("--project", "project_id", required=True)
-@click.option("--amount", required=True, callback=_amount)
-@click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), required=True, help="yyyy-mm-dd")
+@click.option("--amount", required=True, type=Amount())
+@click.option("--date", "date", type=IsoDate(), required=True, help="YYYY-MM-DD")
 @click.option("--customer", "customer_id")
 @click.option("--description", default="")
 @click.option("--side", type=click.Choice([s.value for s in Side]), default=Side.PROJECTS.value,
               show_default=True)
 @click.pass_obj
-def expense_record(app: App, project_id: str, amount: Decimal, date: dt.datetime,
+def expense_record(app: App, project_id: str, amount: Decimal, date: dt.date,
                    customer_id: str | None, description: str, side: str) -> None:
     """Record an expense on one side; it shows on the other."""
-    e = _integration(app).record_expense(project_id, amount, date.date(), customer_id,
+    e = _integration(app).record_expense(project_id, amount, date, customer_id,
                                          description, Side(side))
     app.emit(_plain(e), lambda d: click.echo(
         f"expense {d['expense_id']}: {d['amount']['amount']} {d['amount']['currency']} "
