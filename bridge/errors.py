@@ -6,7 +6,11 @@
     │   ├── FixtureError     a scenario file breaks the schema (names file + JSON path)
     │   └── NotInPublicApi   --target live asked for what only the sandbox has (refused before any call)
     ├── ConfigError (exit 2) missing/invalid profile or configuration
-    ├── StoreError           the state store refused or failed
+    ├── StoreError           the state store refused or failed (bridge/store/errors.py translates)
+    │   ├── StoreInputError (exit 2)  --db names no usable store: bad URL, no driver, not a database
+    │   ├── NoStore              a command that only reads found no store (it never makes one)
+    │   ├── StoreReadOnly        the store cannot be written
+    │   ├── StoreUnavailable     its server did not answer, could not be reached, or refused the login
     │   ├── SchemaVersionError   the database is newer than this toolkit
     │   └── LockHeld             another migration holds the lock
     ├── IntegrationError     a rule of the integration refused the operation
@@ -73,6 +77,25 @@ class ConfigError(BridgeError):
 
 
 class StoreError(BridgeError):
+    pass
+
+
+class StoreInputError(StoreError, InputError):
+    """The store named by --db/BRIDGE_DB cannot be one: a URL that does not parse, a scheme
+    without an installed driver, a file that is not a database. Fixed by another --db."""
+
+    exit_code = 2
+
+
+class NoStore(StoreError):
+    pass
+
+
+class StoreReadOnly(StoreError):
+    pass
+
+
+class StoreUnavailable(StoreError):
     pass
 
 

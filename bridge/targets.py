@@ -183,4 +183,5 @@ def live_context(app: App) -> Context:
 def build_context(app: App) -> Context:
     if app.target == "live":
         return live_context(app)
-    return sandbox_context(app.sandbox(), app.store(), secrets=FileSecrets(app.home / "secrets.json"))
+    store = app.store()  # first: a store that cannot be used stops the command before the sandbox is made
+    return sandbox_context(app.sandbox(), store, secrets=FileSecrets(app.home / "secrets.json"))

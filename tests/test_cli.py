@@ -60,6 +60,7 @@ def test_a_refusal_is_one_line_and_json_on_stdout_with_json(tmp_path: Path) -> N
     runner = CliRunner()
     env = {"BRIDGE_HOME": str(tmp_path), "BRIDGE_DB": str(tmp_path / "s.db")}
     assert runner.invoke(cli, ["sandbox", "load", "small-agency"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0  # status only reads a store
     result = runner.invoke(cli, ["--json", "migrate", "status"], env=env)
     assert result.exit_code == 1
     payload = json.loads(result.stdout)

@@ -66,6 +66,17 @@ class App:
             self._store = Store.open(self.store_url)
         return self._store
 
+    def store_for_reading(self) -> Store:
+        """The store for a command that only reads: an existing one, never made (nor its
+        folder); a missing one is refused (NoStore). Later `store()` calls get this one."""
+        from bridge.store import Store
+
+        if self._context is not None:
+            return self._context.store  # the context in use holds its store already
+        if self._store is None:
+            self._store = Store.open(self.store_url, create=False)
+        return self._store
+
     def refuse_live(self, tool: str) -> None:
         """Sandbox tools stay in the sandbox: under --target live they would reset or seed the
         local sandbox and then replay writes against the real services. Refused before any call."""

@@ -19,8 +19,8 @@ def db() -> None:
     """
 
 
-def _engine(app: App) -> Store:
-    return Store.open(app.store_url, upgrade=False)
+def _engine(app: App, *, create: bool = True) -> Store:
+    return Store.open(app.store_url, upgrade=False, create=create)
 
 
 @db.command()
@@ -39,11 +39,12 @@ def upgrade(app: App) -> None:
 @db.command()
 @click.pass_obj
 def current(app: App) -> None:
-    """Print the store's schema revision and the newest one this toolkit knows.
+    """Print the store's schema revision and the newest one this toolkit knows (reads only:
+    a store that is not there is reported, never made).
 
     Example: `bpbridge db current`
     """
-    store = _engine(app)
+    store = _engine(app, create=False)
     data = {"current": current_revision(store.engine), "head": head_revision(store.engine),
             "backend": store.dialect}
     app.emit(data, lambda d: click.echo(f"{d['backend']}: at {d['current'] or 'empty'} (newest known: {d['head']})"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
@@ -18,9 +18,10 @@ from bridge.cli import present
 from bridge.cli.app import App, is_tty
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.legacy import show_invoice, show_transactions
+from bridge.cli.params import Amount, IsoDate
+from bridge.cli.reading import reads_store
 from bridge.cli.tables import print_table
 from bridge.domain import MODULE_ORDER, Credentials, Side
-from bridge.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEY_ENV = "BRIDGE_ZSC_KEY"
@@ -67,9 +68,11 @@ def connect(app: App, email: str, key: str | None, portal_id: str) -> None:
 @enhanced.command()
 @click.option("--modules", help=f"Comma-separated, from: {', '.join(m.value for m in MODULE_ORDER)}.")
 @click.option("--general-timesheets/--no-general-timesheets", default=None, help="Fetch general timesheets.")
-@click.option("--cutoff", help="Cutoff date YYYY-MM-DD (timesheets before it arrive invoiced); 'none' clears it.")
+@click.option("--cutoff", type=IsoDate(clear_word="none"),
+              help="Cutoff date YYYY-MM-DD (timesheets before it arrive invoiced); 'none' clears it.")
 @click.pass_obj
-def preferences(app: App, modules: str | None, general_timesheets: bool | None, cutoff: str | None) -> None:
+def preferences(app: App, modules: str | None, general_timesheets: bool | None,
+                cutoff: dt.date | str | None) -> None:
     """Show or change preferences (E3); a change applies at the next sync.
 
     Example: `bpbridge enhanced preferences --modules projects,users,tasks,timesheets --cutoff 2026-01-01`
@@ -78,16 +81,10 @@ def preferences(app: App, modules: str | None, general_timesheets: bool | None, 
     if modules is None and general_timesheets is None and cutoff is None:
         prefs = integ.preferences()
     else:
-        date = None
-        if cutoff and cutoff.lower() != "none":
-            try:
-                date = dt.date.fromisoformat(cutoff)
-            except ValueError:
-                raise InputError(f"--cutoff: {cutoff!r} is not a date (YYYY-MM-DD)") from None
         prefs = integ.set_preferences(
             modules=[m.strip() for m in modules.split(",") if m.strip()] if modules is not None else None,
-            general_timesheets=general_timesheets, cutoff_date=date,
-            clear_cutoff=bool(cutoff and cutoff.lower() == "none"),
+            general_timesheets=general_timesheets,
+            cutoff_date=cutoff if isinstance(cutoff, dt.date) else None, clear_cutoff=cutoff == "none",
         )
     app.emit(prefs.to_json(), lambda d: click.echo(
         f"modules: {', '.join(d['modules'])}\ngeneral timesheets: {'on' if d['general_timesheets'] else 'off'}\n"
@@ -142,6 +139,7 @@ def _with_progress(run: Callable[[Callable[[str, int, int | None], None]], Any])
 
 
 @enhanced.command()
+@reads_store
 @click.pass_obj
 def status(app: App) -> None:
     """Per-module state (E5): synced, failed, or Sync in Progress (seen from any process).
@@ -160,6 +158,7 @@ def status(app: App) -> None:
 
 
 @enhanced.command()
+@reads_store
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent runs shown.")
 @click.pass_obj
 def history(app: App, limit: int) -> None:
@@ -178,6 +177,7 @@ def history(app: App, limit: int) -> None:
 
 
 @enhanced.command()
+@reads_store
 @click.option("--details", is_flag=True, help="Every error with its record and fix (else a summary).")
 @click.option("--all", "include_resolved", is_flag=True, help="With --details: include resolved errors.")
 @click.pass_obj
@@ -214,16 +214,6 @@ def credentials(app: App, email: str | None, key: str | None) -> None:
 
 def _side(value: str) -> Side:
     return Side(value)
-
-
-def _amount_and_date(amount: str, date_: str) -> tuple[Decimal, dt.date]:
-    try:
-        value, when = Decimal(amount), dt.date.fromisoformat(date_)
-    except (InvalidOperation, ValueError):
-        raise InputError("--amount must be a number and --date YYYY-MM-DD") from None
-    if not value.is_finite():
-        raise InputError("--amount must be a number and --date YYYY-MM-DD")
-    return value, when
 
 
 @enhanced.group()
@@ -268,20 +258,19 @@ def expense() -> None:
 
 @expense.command("record")
 @click.option("--project", "project_id", required=True, help="Projects id of a synced project.")
-@click.option("--amount", required=True, help="Amount in the customer's currency, e.g. 120.50.")
-@click.option("--date", "date_", required=True, help="YYYY-MM-DD")
+@click.option("--amount", "value", required=True, type=Amount(), help="Amount in the customer's currency, e.g. 120.50.")
+@click.option("--date", "when", required=True, type=IsoDate(), help="YYYY-MM-DD")
 @click.option("--customer", "customer_id", help="Books contact id (a billable expense needs one).")
 @click.option("--description", default="", help="What the expense was for.")
 @click.option("--side", type=click.Choice(["books", "projects"]), default="projects", show_default=True,
               help="Where the expense is recorded.")
 @click.pass_obj
-def expense_record(app: App, project_id: str, amount: str, date_: str, customer_id: str | None,
+def expense_record(app: App, project_id: str, value: Decimal, when: dt.date, customer_id: str | None,
                    description: str, side: str) -> None:
     """Record an expense on one side; it shows on the other at once.
 
     Example: `bpbridge enhanced expense record --project 1600000000001 --amount 120.50 --date 2026-11-30`
     """
-    value, when = _amount_and_date(amount, date_)
     exp = _integration(app).record_expense(project_id, value, when, customer_id, description, _side(side))
     app.emit(present.expense(exp), lambda d: click.echo(
         f"expense {d['expense_id']}: {present.money_text(d['amount'])} on project {d['project_id']} "
@@ -324,8 +313,8 @@ def bill() -> None:
 @bill.command("record")
 @click.option("--project", "project_id", required=True, help="Projects id of a synced project.")
 @click.option("--vendor", "vendor_id", required=True, help="Books id of a vendor contact.")
-@click.option("--amount", required=True, help="In the vendor's currency.")
-@click.option("--date", "date_", required=True, help="YYYY-MM-DD")
+@click.option("--amount", "value", required=True, type=Amount(), help="In the vendor's currency.")
+@click.option("--date", "when", required=True, type=IsoDate(), help="YYYY-MM-DD")
 @click.option("--description", default="", help="What the bill is for.")
 @click.option("--bill-number", help="The vendor's bill number (default: a generated reference).")
 @click.option("--billable/--not-billable", default=True, show_default=True,
@@ -333,13 +322,12 @@ def bill() -> None:
 @click.option("--side", type=click.Choice(["books", "projects"]), default="books", show_default=True,
               help="Where the bill is recorded.")
 @click.pass_obj
-def bill_record(app: App, project_id: str, vendor_id: str, amount: str, date_: str, description: str,
+def bill_record(app: App, project_id: str, vendor_id: str, value: Decimal, when: dt.date, description: str,
                 bill_number: str | None, billable: bool, side: str) -> None:
     """Record a vendor's bill for a project's cost on one side; it shows on the other at once.
 
     Example: `bpbridge enhanced bill record --project 1600000000001 --vendor 460000000099 --amount 80 --date 2026-11-30`
     """
-    value, when = _amount_and_date(amount, date_)
     txn = _integration(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
                                         bill_number=bill_number, billable=billable)
     app.emit(present.transaction(txn), _say)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 import click
@@ -18,6 +18,8 @@ from bridge.cli import present
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.left_off import show_left_off
+from bridge.cli.params import Amount, IsoDate
+from bridge.cli.reading import reads_store
 from bridge.cli.tables import print_table
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
@@ -82,6 +84,7 @@ def connect(app: App, email: str, key: str, portal_id: str) -> None:
 
 
 @legacy.command()
+@reads_store
 @click.pass_obj
 def status(app: App) -> None:
     """Show the connected portal and when invoices/expenses were last mirrored (L3).
@@ -178,29 +181,22 @@ def expense() -> None:
     """
 
 
-def _amount(_: click.Context, __: click.Parameter, value: str) -> Decimal:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not an amount such as 120.50") from None
-
-
 @expense.command("record")
 @click.option("--project", "project_id", required=True, help="Projects id of the project.")
-@click.option("--amount", required=True, callback=_amount, help="Amount in the customer's currency, e.g. 120.50.")
-@click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), required=True, help="yyyy-mm-dd")
+@click.option("--amount", required=True, type=Amount(), help="Amount in the customer's currency, e.g. 120.50.")
+@click.option("--date", "date", type=IsoDate(), required=True, help="YYYY-MM-DD")
 @click.option("--customer", "customer_id", help="Books customer id (a billable expense needs one).")
 @click.option("--description", default="", help="What the expense was for.")
 @click.option("--side", type=click.Choice([s.value for s in Side]), default=Side.PROJECTS.value,
               show_default=True, help="Where the expense is recorded.")
 @click.pass_obj
-def expense_record(app: App, project_id: str, amount: Decimal, date: dt.datetime,
+def expense_record(app: App, project_id: str, amount: Decimal, date: dt.date,
                    customer_id: str | None, description: str, side: str) -> None:
     """Record an expense on one side; it shows on the other.
 
     Example: `bpbridge legacy expense record --project 1600000000001 --amount 120.50 --date 2026-11-30`
     """
-    e = _integration(app).record_expense(project_id, amount, date.date(), customer_id,
+    e = _integration(app).record_expense(project_id, amount, date, customer_id,
                                          description, Side(side))
     app.emit(present.expense(e), lambda d: click.echo(
         f"expense {d['expense_id']}: {present.money_text(d['amount'])} "
@@ -227,6 +223,7 @@ def sync(app: App) -> None:
 
 
 @legacy.command()
+@reads_store
 @click.option("--project", "project_id", help="One project (default: all).")
 @click.pass_obj
 def report(app: App, project_id: str | None) -> None:

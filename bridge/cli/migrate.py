@@ -17,6 +17,7 @@ from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.cli.progress import progress_for
+from bridge.cli.reading import reads_store
 from bridge.errors import CheckFailed, InputError
 from migrate.run import find_migration, run_migration, summarize
 
@@ -245,6 +246,7 @@ def _rollback_would(p: dict[str, Any]) -> list[str]:
 
 
 @migrate.command()
+@reads_store
 @click.pass_obj
 def status(app: App) -> None:
     """The latest migration: state, journal progress and what was left out.

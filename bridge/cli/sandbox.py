@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import time
 from typing import Any
 
@@ -9,6 +11,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
+from bridge.errors import InputError
 
 
 @click.group()
@@ -68,7 +71,8 @@ def state(app: App) -> None:
 
 
 @sandbox.command()
-@click.option("--rate", type=float, default=0.1, show_default=True, help="Share of calls that fail.")
+@click.option("--rate", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="Share of calls that fail, from 0 (none) to 1 (all).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["429", "500", "timeout", "delay"]),
               default=("429", "500"), show_default=True, help="What a faulty call answers (repeat for several).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same faults.")
@@ -94,7 +98,8 @@ def faults(app: App, rate: float, kinds: tuple[str, ...], seed: int, off: bool) 
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only: nothing else listens.")
-@click.option("--port", default=8765, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
     """Serve the sandbox over real HTTP: Books under /books/v3, Projects under /api/v3,
@@ -104,7 +109,11 @@ def serve(app: App, host: str, port: int) -> None:
     """
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the sandbox serves on loopback only", param_hint="--host")
-    handle = app.sandbox().serve(host, port)
+    _refuse_busy_port(host, port)  # before the sandbox's file is made
+    try:
+        handle = app.sandbox().serve(host, port)
+    except OSError as exc:  # e.g. taken between the check and the bind
+        raise _cannot_listen(host, port, exc) from None
     try:  # from the moment it is served, Ctrl-C is the normal way to stop it: exit 0
         app.emit({"url": handle.url}, lambda d: click.echo(f"sandbox serving on {d['url']} (Ctrl-C to stop)"))
         while True:
@@ -113,3 +122,23 @@ def serve(app: App, host: str, port: int) -> None:
         pass
     finally:
         handle.stop()
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> InputError:
+    if exc.errno == errno.EADDRINUSE:
+        return InputError(f"port {port} on {host} is in use (pick another with --port, or 0 for a free one)")
+    return InputError(f"cannot listen on port {port} of {host}: {exc.strerror or exc}",
+                      hint="pick another --port (0 for a free one), or --host 127.0.0.1")
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Bind the port as the server will (SO_REUSEADDR: a port left in TIME_WAIT is free)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise _cannot_listen(host, port, exc) from None

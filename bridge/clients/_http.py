@@ -41,6 +41,7 @@ from bridge.clients._envelope import (
     BOOKS_PER_MINUTE,
     reader_for,
 )
+from bridge.clients._timeout import http_timeout, no_answer
 from bridge.clients.auth import AuthProvider
 from bridge.clients.limits import RateLimiter
 from bridge.clock import Clock, SystemClock
@@ -108,20 +109,20 @@ class ServiceHttp:
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         recorder: CallRecorder | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
-        self.timeout = timeout
+        self.timeout = http_timeout() if timeout is None else timeout
         self._auth = auth
         self._recorder = recorder
         self._backoff = Backoff(self.retry)
         self._read_failure = reader_for(service)
         self._transport = transport or default_transport(self.base_url)
-        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._extensions = {"timeout": httpx.Timeout(self.timeout).as_dict()}
         self._url = functools.lru_cache(maxsize=512)(self._build_url)
 
     # -- the call ---------------------------------------------------------------------------
@@ -379,7 +380,7 @@ class ServiceHttp:
         return found
 
     def _no_answer(self, exc: Exception) -> str:
-        return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+        return no_answer(self.base_url, self.timeout, exc)
 
     def _scrub(self, text: str) -> str:
         return redact(text, self._auth.secrets() if self._auth is not None else ())

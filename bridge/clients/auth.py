@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from bridge.clients._timeout import http_timeout, no_answer
 from bridge.clients.scopes import parse_granted
 from bridge.clock import Clock
 from bridge.errors import RateLimited, ServiceError, ServiceTimeout, redact
@@ -95,7 +96,7 @@ class OAuthTokenSource:
         clock: Clock,
         transport: httpx.BaseTransport | None = None,
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         refresh_margin: float = 60.0,
         mint_limit: int = 10,
         mint_window: float = 600.0,
@@ -109,7 +110,8 @@ class OAuthTokenSource:
         self._margin = dt.timedelta(seconds=refresh_margin)
         self._mint_limit = mint_limit
         self._mint_window = dt.timedelta(seconds=mint_window)
-        self._client = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout))
+        self._timeout = http_timeout() if timeout is None else timeout
+        self._client = httpx.Client(transport=transport, timeout=httpx.Timeout(self._timeout))
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at: dt.datetime | None = None
@@ -174,7 +176,7 @@ class OAuthTokenSource:
             response = self._client.post(f"{self._accounts_url}/oauth/v2/token", data=form)
         except httpx.TimeoutException as exc:
             raise ServiceTimeout(
-                ACCOUNTS, TOKEN_CALL, f"no answer ({type(exc).__name__})"
+                ACCOUNTS, TOKEN_CALL, no_answer(self._accounts_url, self._timeout, exc)
             ) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise ServiceError(

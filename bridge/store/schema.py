@@ -2,6 +2,10 @@
 
 Opening a store upgrades an older schema to head; a database stamped with a revision this
 toolkit does not know (made by a newer version) is refused with both versions named.
+
+Alembic is handed the caller's connection (`config.attributes["connection"]`, as its
+cookbook shares one), never the URL: a URL in Alembic's configparser options would have
+each `%` of a percent-encoded password read as interpolation.
 """
 
 from __future__ import annotations
@@ -14,23 +18,28 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bridge.errors import SchemaVersionError
+from bridge.store.errors import schema_lock_timeout, store_name
 
 ALEMBIC_DIR = Path(__file__).with_name("alembic")
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(bind: Engine | Connection | None = None) -> Config:
+    """Alembic's configuration for our scripts; `bind` is what env.py migrates (a
+    connection runs in its caller's transaction; an engine gets a connection of its own)."""
     cfg = Config(stdout=io.StringIO())  # alembic's chatter never reaches our output
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    cfg.attributes["engine"] = engine
+    if bind is not None:
+        cfg.attributes["connection"] = bind
     return cfg
 
 
-def head_revision(engine: Engine) -> str:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(engine: Engine | None = None) -> str:
+    """The newest revision this toolkit knows (the scripts', whatever the database: `engine`
+    is not needed)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -41,20 +50,25 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def ensure_schema(engine: Engine) -> str:
-    """Upgrade to head if behind; refuse a revision we do not know. Returns the revision."""
-    cfg = alembic_config(engine)
-    script = ScriptDirectory.from_config(cfg)
+    """Upgrade to head if behind; refuse a revision we do not know. Returns the revision.
+
+    On PostgreSQL the upgrade waits at most `schema_lock_timeout()` for a table another
+    session has locked, rather than hang (and block every query queued behind it)."""
+    script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
     head = script.get_current_head()
     if current == head:
         return current or ""
     if current is not None and not _known(script, current):
         raise SchemaVersionError(
-            f"the store is at schema revision {current}, which this toolkit does not know "
-            f"(it knows up to {head}): it was written by a newer version",
+            f"the store at {store_name(engine.url)} is at schema revision {current}, which this "
+            f"toolkit does not know (it knows up to {head}): it was written by a newer version",
             hint="upgrade the toolkit, or point --db at another store",
         )
-    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{schema_lock_timeout()}s'")
+        command.upgrade(alembic_config(conn), "head")
     return head or ""
 
 
@@ -67,4 +81,5 @@ def _known(script: ScriptDirectory, rev: str) -> bool:
 
 def check_models(engine: Engine) -> None:
     """Raise if the ORM models and the migrated schema differ (alembic check)."""
-    command.check(alembic_config(engine))
+    with engine.connect() as conn:
+        command.check(alembic_config(conn))

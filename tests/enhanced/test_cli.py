@@ -79,7 +79,7 @@ def test_E9_estimate_and_bill_from_the_cli_with_json(tmp_path: object, monkeypat
     assert r.exit_code == 2 and "not a vendor" in r.output  # bad input: exit 2
     r = runner.invoke(cli, ["enhanced", "bill", "record", "--project", project, "--vendor", "1",
                             "--amount", "lots", "--date", "2026-02-03"])
-    assert r.exit_code == 2 and "--amount must be a number" in r.output
+    assert r.exit_code == 2 and "Invalid value for '--amount': 'lots' is not a number" in r.output
 
     r = runner.invoke(cli, ["enhanced", "transactions", "--project", project, "--json"])
     assert [(t["kind"], t["transaction_id"], t["origin"]) for t in json.loads(r.output)["transactions"]] == [

@@ -1,10 +1,11 @@
-"""Alembic environment: runs on the engine or connection the caller hands over in
-`config.attributes` (the toolkit passes "engine"; pytest-alembic passes "connection")."""
+"""Alembic environment: runs on the connection (or engine) the caller hands over in
+`config.attributes["connection"]` (the toolkit and pytest-alembic both do). There is no URL
+option: a URL in Alembic's configparser would read a password's `%` as interpolation."""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine
 
 from bridge.store.tables import Base
 
@@ -24,15 +25,15 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if isinstance(connection, Connection):
-        _run(connection)
+    bind: Connection | Engine | None = config.attributes.get("connection")
+    if bind is None:
+        raise RuntimeError("the store's migrations run from code: bridge.store.schema.alembic_config(bind) "
+                           "gives Alembic the connection")
+    if isinstance(bind, Connection):
+        _run(bind)  # in the caller's transaction: the caller commits
         return
-    engine = connection if isinstance(connection, Engine) else config.attributes.get("engine")
-    engine = engine or create_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
+    with bind.connect() as conn:
         _run(conn)
         conn.commit()
-
 
 run_migrations_online()
