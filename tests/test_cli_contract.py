@@ -84,9 +84,9 @@ CASES = [
     Case("sandbox faults", ["--off"], ["--kind", "999"]),
     Case("sandbox state", [], ["extra-argument"]),
     Case("sandbox serve", None, ["--host", "8.8.8.8"]),  # success: test_sandbox_serve_success_is_json
-    Case("db upgrade", [], ["--bogus"]),
-    Case("db current", [], ["--bogus"]),
-    Case("db check", [], ["--bogus"]),
+    Case("db upgrade", [], [], fail_env={"BRIDGE_DB": "foo://bar"}),
+    Case("db current", [], [], fail_env={"BRIDGE_DB": "mysql://u@h/d"}),
+    Case("db check", [], [], fail_env={"BRIDGE_DB": "postgresql+psycopg://u:p@h:port/d"}),
     Case("legacy portals", ["--email", DANA_EMAIL], ["--email", DANA_EMAIL], fail_code=1,
          fail_env={"BRIDGE_ZSC_KEY": WRONG_KEY}),
     Case("legacy connect", ["--email", DANA_EMAIL, "--portal", PORTAL],
@@ -106,7 +106,7 @@ CASES = [
     Case("migrate plan", [], ["--plan", "bogus"]),
     Case("migrate run", [], ["--batch", "0"]),
     Case("migrate verify", [], ["--batch", "0"]),
-    Case("migrate status", [], ["--bogus"]),
+    Case("migrate status", [], [], fail_code=1, fail_env={"BRIDGE_DB": "missing/state.db"}),
     Case("enhanced reenable", ["--portal", PORTAL], ["--portal", OTHER_PORTAL], fail_code=1),
     Case("enhanced preferences", ["--general-timesheets"], ["--cutoff", "someday"]),
     Case("enhanced sync", [], ["--books-plan", "bogus"]),
@@ -184,6 +184,7 @@ def test_walk_every_command_success_and_failure(output: str, tmp_path: Path, mon
         fail_env = {**(case.env or {}), **(case.fail_env or {})}
         _check(world, case, world.invoke([*case.path.split(), *fail_args], fail_env), expect_ok=False)
     assert (tmp_path / "precious" / "thesis.txt").read_text() == "keep me"
+    assert not (tmp_path / "missing").exists()  # a read-only command made no store
 
 
 def test_a_usage_error_under_json_is_the_json_error(tmp_path: Path) -> None:
