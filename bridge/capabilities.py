@@ -7,7 +7,7 @@ with the service calls it cannot do without (`needs`) and the sandbox-only calls
 out on a live target (`live_without`, each saying what happens instead). An operation whose
 needs include a sandbox-only call does not run live; `instead` says what to do.
 
-`Context.require` (bridge.context) is the one place that refuses; `bridge doctor` and the
+`Context.require` (bridge.context) is the one place that refuses; `bpbridge doctor` and the
 README print `matrix_rows()`, so the three never disagree. Books documents are the vendor's
 OpenAPI files in ../shared/reference/books-openapi/ (file#operationId); Projects rows cite
 ../shared/reference/PROJECTS-V3.md (section, row, source key).
@@ -164,7 +164,7 @@ _SNAPSHOT = ("projects.finance", "books.list_invoices", "books.list_expenses")
 _IN_BOOKS = "make it in Books: the same command with `--side books`"
 _LEGACY_INSTEAD = ("legacy invoicing mirrors Projects-side invoices and expenses, which only the sandbox "
                    "has: rehearse it on the sandbox; live, migrate to enhanced and invoice in Books "
-                   "(`bridge enhanced invoice create --side books`)")
+                   "(`bpbridge enhanced invoice create --side books`)")
 _NO_SERVICES = "pass `--no-services` (the store-side checks still run; the Finance tab cannot be read)"
 
 OPERATIONS: dict[str, Operation] = {op.key: op for op in (
@@ -260,7 +260,7 @@ def refusal(key: str) -> tuple[str, str] | None:
 
 
 def matrix_rows() -> list[dict[str, Any]]:
-    """One row per integration operation: what `bridge doctor` and the README show."""
+    """One row per integration operation: what `bpbridge doctor` and the README show."""
     return [{"operation": op.key, "live": "yes" if op.runs_live else "no",
              "lacks": list(op.lacking), "instead": op.instead if not op.runs_live else "",
              "live_without": [f"{k} ({SERVICE_OPS[k].without})" for k in op.live_without]}

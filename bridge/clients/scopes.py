@@ -118,5 +118,5 @@ def markdown() -> str:
     """The table as the README shows it: one row per command."""
     rows = ["| command | scopes |", "|---|---|"]
     for command, scopes in COMMAND_SCOPES.items():
-        rows.append(f"| `bridge {command}` | {', '.join(f'`{s}`' for s in sorted(scopes))} |")
+        rows.append(f"| `bpbridge {command}` | {', '.join(f'`{s}`' for s in sorted(scopes))} |")
     return "\n".join(rows)
