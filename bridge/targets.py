@@ -28,7 +28,6 @@ from bridge.secrets import FileSecrets, MemorySecrets, SecretBox, SecretTokenCac
 from bridge.store import Store
 
 if TYPE_CHECKING:
-    from bridge.cli.app import App
     from bridge.sandbox import Sandbox
 
 
@@ -165,23 +164,27 @@ def sandbox_context(
                     projects_auth=projects_auth, zsc_check=True, scrub=[projects_auth.secrets], live=live)
 
 
-def live_context(app: App) -> Context:
+def live_context(store: Store, home: Path, profile_name: str | None) -> Context:
+    """The real services a live profile names; tokens cached in HOME's secrets."""
     from bridge.profile import load_profile
 
-    profile = load_profile(app.profile)
+    profile = load_profile(profile_name)
     clock = SystemClock()
     endpoints = profile.endpoints()
-    secrets = FileSecrets(app.home / "secrets.json")
+    secrets = FileSecrets(home / "secrets.json")
     auth = OAuthTokenSource(endpoints.accounts, profile.client_id, profile.client_secret,
                             profile.refresh_token, clock, cache=SecretTokenCache(secrets, profile.refresh_token))
-    return _context(endpoints, app.store(), clock=clock, secrets=secrets,
+    return _context(endpoints, store, clock=clock, secrets=secrets,
                     transport=None, books_auth=auth, organization_id=profile.organization_id,
                     plan=profile.plan, pace=True, expense_accounts=profile.expense_accounts(),
                     time_item_id=profile.time_item_id or None, live=True)
 
 
-def build_context(app: App) -> Context:
-    if app.target == "live":
-        return live_context(app)
-    store = app.store()  # first: a store that cannot be used stops the command before the sandbox is made
-    return sandbox_context(app.sandbox(), store, secrets=FileSecrets(app.home / "secrets.json"))
+def build_context(target: str, store: Store, home: Path, *, profile: str | None = None,
+                  sandbox: Sandbox | None = None) -> Context:
+    """A Context from plain values (no click, no environment): `target` "live" reads the
+    named profile; "sandbox" uses `sandbox`, else the embedded one in HOME."""
+    if target == "live":
+        return live_context(store, home, profile)
+    return sandbox_context(sandbox if sandbox is not None else embedded_sandbox(home), store,
+                           secrets=FileSecrets(home / "secrets.json"))

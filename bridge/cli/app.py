@@ -99,7 +99,9 @@ class App:
         from bridge.targets import build_context
 
         if self._context is None:
-            self._context = build_context(self)
+            store = self.store()  # first: a store that cannot be used stops the command before the sandbox is made
+            sandbox = None if self.target == "live" else self.sandbox()
+            self._context = build_context(self.target, store, self.home, profile=self.profile, sandbox=sandbox)
         return self._context
 
     def integration(self, mode: str | None = None) -> Integration:
