@@ -4,6 +4,10 @@ Code that drives an integration (the CLI, the scenario driver, `compare`, the mi
 checks) holds an `Integration` and never asks which mode it is. `bridge.modes` is the only
 place that maps a mode name to an implementation (S2).
 
+What only one mode does is declared here too, as its own protocol (`HasPreferences`,
+`HasReports`, `HasSyncRecords`, `HasEstimatesAndBills`): a caller narrows with `isinstance`,
+and a mode simply lacks what it does not do (no method that raises NotImplementedError).
+
 Side effects go through the services' HTTP APIs (the clients in `bridge.clients`) and the
 state store (`bridge.store`), both reached through the `Context` an integration is built with.
 """
@@ -11,8 +15,9 @@ state store (`bridge.store`), both reached through the `Context` an integration 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bridge.domain import (
     Connection,
@@ -73,3 +78,62 @@ class Integration(Protocol):
 
     def reenable(self, portal_id: str) -> Connection:
         """Re-enable, only with the portal connected before (E11, M6)."""
+
+
+class SyncPreferences(Protocol):
+    """What to sync (E3), as an integration with preferences answers it."""
+
+    @property
+    def modules(self) -> tuple[str, ...]: ...
+
+    @property
+    def general_timesheets(self) -> bool: ...
+
+    @property
+    def cutoff_date(self) -> dt.date | None: ...
+
+    def to_json(self) -> dict[str, object]: ...
+
+
+@runtime_checkable
+class HasPreferences(Protocol):
+    """Sync preferences (E3: enhanced only); a change applies at the next sync."""
+
+    def preferences(self) -> SyncPreferences: ...
+
+    def set_preferences(
+        self, modules: Sequence[str] | None = None, general_timesheets: bool | None = None,
+        cutoff_date: dt.date | None = None, clear_cutoff: bool = False,
+    ) -> SyncPreferences: ...
+
+
+@runtime_checkable
+class HasReports(Protocol):
+    """Invoices and expenses per project with totals per currency (L9: legacy only)."""
+
+    def report(self, project_id: str | None = None) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class HasSyncRecords(Protocol):
+    """Sync history, the error summary and details, and a key/email change (E6-E8: enhanced)."""
+
+    def history(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def error_summary(self) -> list[dict[str, Any]]: ...
+
+    def error_details(self, include_resolved: bool = False) -> list[dict[str, Any]]: ...
+
+    def update_credentials(self, email: str | None = None, key: str | None = None) -> Connection: ...
+
+
+@runtime_checkable
+class HasEstimatesAndBills(Protocol):
+    """Estimates and vendor bills for synced projects (E9: enhanced only)."""
+
+    def create_estimate(self, project_id: str, customer_id: str | None = None,
+                        side: Side = Side.BOOKS) -> Transaction: ...
+
+    def record_bill(self, project_id: str, vendor_id: str, amount: Decimal, date: dt.date,
+                    description: str = "", side: Side = Side.BOOKS, *, bill_number: str | None = None,
+                    billable: bool = True) -> Transaction: ...

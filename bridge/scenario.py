@@ -9,11 +9,8 @@ Each op becomes one `Step` with an outcome:
 - `ok`: the call returned;
 - `refused`: the call raised the `BridgeError` the op's `expect_error` names (matched,
   case-insensitively, against the error's class name, its bases' names and its message);
-- `not_applicable`: `set_preferences` raised `NotImplementedError`. Preferences are not part
-  of the `Integration` protocol (only the enhanced integration has them, E3); the driver
-  calls `integration.set_preferences(modules=..., general_timesheets=..., cutoff_date=...)`
-  (None: leave as is), and an integration without preferences must define it to raise
-  `NotImplementedError`. A missing method is a bug in that mode, not a skip.
+- `not_applicable`: a `set_preferences` op on an integration that is not `HasPreferences`
+  (only the enhanced integration has preferences, E3; bridge/interface.py declares them).
 - `error`: anything else, including an expected error that did not happen. The step is
   recorded, then the run stops with `ScenarioFailed` naming the step index and op.
 """
@@ -24,11 +21,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from bridge.domain import Connection, Credentials, Invoice, Side
-from bridge.errors import BridgeError
-from bridge.interface import Integration
+from bridge.errors import BridgeError, InputError
+from bridge.interface import HasPreferences, Integration
 
 Op = Mapping[str, Any]
 Outcome = tuple[str, dict[str, str], dict[str, Any]]  # detail, ids, data
@@ -45,13 +42,6 @@ class ProjectsUpstream(Protocol):
     ) -> Mapping[str, Any]: ...
 
     def delete_project(self, project_id: str) -> object: ...
-
-
-class _Preferences(Protocol):
-    def set_preferences(
-        self, *, modules: list[str] | None, general_timesheets: bool | None,
-        cutoff_date: dt.date | None,
-    ) -> object: ...
 
 
 @dataclass
@@ -140,13 +130,11 @@ class _Run:
         handler = self.handlers.get(name)
         if handler is None:
             return Step(index, name, "error", f"unknown op {name!r}"), None
+        if name == "set_preferences" and expected is None and not isinstance(self.integration, HasPreferences):
+            return Step(index, name, "not_applicable",
+                        f"the {self.integration.mode} integration has no sync preferences"), None
         try:
             detail, ids, data = handler(op)
-        except NotImplementedError as exc:
-            if name == "set_preferences" and expected is None:
-                why = str(exc) or "this integration has no preferences"
-                return Step(index, name, "not_applicable", why), None
-            return Step(index, name, "error", _describe(exc)), exc
         except Exception as exc:  # noqa: BLE001 - any failure is recorded as a step, not lost
             if expected is not None and error_matches(exc, expected):
                 return Step(index, name, "refused", _describe(exc)), None
@@ -166,8 +154,9 @@ class _Run:
 
     def set_preferences(self, op: Op) -> Outcome:
         cutoff = op.get("cutoff_date")
-        prefs = cast(_Preferences, self.integration)  # optional on the protocol: see above
-        prefs.set_preferences(
+        if not isinstance(self.integration, HasPreferences):
+            raise InputError(f"the {self.integration.mode} integration has no sync preferences")
+        self.integration.set_preferences(
             modules=op.get("modules"), general_timesheets=op.get("general_timesheets"),
             cutoff_date=dt.date.fromisoformat(cutoff) if cutoff else None,
         )

@@ -56,13 +56,12 @@ class EnhancedIntegration:
 
     def set_preferences(
         self, modules: Sequence[str] | None = None, general_timesheets: bool | None = None,
-        cutoff_date: dt.date | str | None = None, clear_cutoff: bool = False,
+        cutoff_date: dt.date | None = None, clear_cutoff: bool = False,
     ) -> preferences.Prefs:
         row = setup.connection_row(self.ctx)
-        cutoff = dt.date.fromisoformat(cutoff_date) if isinstance(cutoff_date, str) else cutoff_date
         with self.ctx.store.session() as s:
             return preferences.save(s, row.id, self.ctx.clock.now(), modules=modules,
-                                    general_timesheets=general_timesheets, cutoff_date=cutoff,
+                                    general_timesheets=general_timesheets, cutoff_date=cutoff_date,
                                     clear_cutoff=clear_cutoff)
 
     def preferences(self) -> preferences.Prefs:

@@ -105,14 +105,6 @@ class LegacyIntegration:
         self._require("reenable")
         return connecting.set_enabled(self.ctx, True, portal_id)
 
-    def set_preferences(
-        self, modules: list[str] | None = None, general_timesheets: bool | None = None,
-        cutoff_date: dt.date | None = None,
-    ) -> None:
-        """Legacy has no sync preferences (E3 is enhanced only): the scenario driver records
-        this as not applicable."""
-        raise NotImplementedError("the legacy integration has no sync preferences")
-
     def report(self, project_id: str | None = None) -> dict[str, Any]:
         """L9 (legacy only): invoices and expenses per project, totals per currency."""
         self._require("report")

@@ -34,17 +34,15 @@ from bridge.scenario import ScenarioFailed, Step, error_matches, run_scenario
 Call = tuple[Any, ...]
 
 
-class FakeIntegration:
+class FakeWithoutPreferences:
     """Answers every call of the protocol; `fail` maps a method name to errors to raise, in
-    turn (None: answer normally)."""
+    turn (None: answer normally). Like legacy, it has no preferences."""
 
     mode: ClassVar[str] = "fake"
 
-    def __init__(self, fail: Mapping[str, list[BaseException | None]] | None = None,
-                 preferences: bool = True) -> None:
+    def __init__(self, fail: Mapping[str, list[BaseException | None]] | None = None) -> None:
         self.calls: list[Call] = []
         self.fail = {k: list(v) for k, v in (fail or {}).items()}
-        self.has_preferences = preferences
         self.invoices = 0
 
     def _call(self, *call: Any) -> None:
@@ -107,11 +105,17 @@ class FakeIntegration:
         self._call("reenable", portal_id)
         return self._conn(portal_id)
 
-    def set_preferences(self, *, modules: list[str] | None, general_timesheets: bool | None,
-                        cutoff_date: dt.date | None) -> None:
+
+
+class FakeIntegration(FakeWithoutPreferences):
+    """The fake with preferences (`HasPreferences`), as enhanced has them."""
+
+    def preferences(self) -> Any:
+        return None
+
+    def set_preferences(self, modules: Any = None, general_timesheets: bool | None = None,
+                        cutoff_date: dt.date | None = None, clear_cutoff: bool = False) -> None:
         self._call("set_preferences", modules, general_timesheets, cutoff_date)
-        if not self.has_preferences:
-            raise NotImplementedError("legacy-like: no preferences")
 
 
 class FakeProjects:
@@ -212,11 +216,12 @@ def test_refs_and_ids_are_recorded_and_json_able() -> None:
 
 
 def test_set_preferences_without_preferences_is_not_applicable() -> None:
-    integration = FakeIntegration(preferences=False)
+    integration = FakeWithoutPreferences()
     result = run_scenario(scenario({"op": "set_preferences", "general_timesheets": True}, {"op": "sync"}),
                           integration, FakeProjects())
     assert [s.outcome for s in result.steps] == ["not_applicable", "ok"]
-    assert result.steps[0].detail == "legacy-like: no preferences"
+    assert result.steps[0].detail == "the fake integration has no sync preferences"
+    assert [c[0] for c in integration.calls] == ["sync"]
 
 
 def test_expect_error_matches_class_names_bases_and_message() -> None:

@@ -22,15 +22,36 @@ from bridge.cli.params import Amount, IsoDate
 from bridge.cli.reading import reads_store
 from bridge.cli.tables import print_table
 from bridge.domain import MODULE_ORDER, Credentials, Side
+from bridge.errors import InputError
+from bridge.interface import HasEstimatesAndBills, HasPreferences, HasSyncRecords, Integration
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEY_ENV = "BRIDGE_ZSC_KEY"
 
 
-def _integration(app: App, progress: bool = False) -> Any:
-    from enhanced.integration import EnhancedIntegration
+def _integration(app: App) -> Integration:
+    return app.integration("enhanced")  # through bridge.modes (S2), as every integration
 
-    return EnhancedIntegration(app.context())
+
+def _with_preferences(app: App) -> HasPreferences:
+    integration = _integration(app)
+    if not isinstance(integration, HasPreferences):
+        raise InputError(f"the {integration.mode} integration has no sync preferences")
+    return integration
+
+
+def _with_sync_records(app: App) -> HasSyncRecords:
+    integration = _integration(app)
+    if not isinstance(integration, HasSyncRecords):
+        raise InputError(f"the {integration.mode} integration keeps no sync history or error records")
+    return integration
+
+
+def _with_estimates_and_bills(app: App) -> HasEstimatesAndBills:
+    integration = _integration(app)
+    if not isinstance(integration, HasEstimatesAndBills):
+        raise InputError(f"the {integration.mode} integration makes no estimates or bills")
+    return integration
 
 
 def _key(key: str | None) -> str:
@@ -77,7 +98,7 @@ def preferences(app: App, modules: str | None, general_timesheets: bool | None,
 
     Example: `bpbridge enhanced preferences --modules projects,users,tasks,timesheets --cutoff 2026-01-01`
     """
-    integ = _integration(app)
+    integ = _with_preferences(app)
     if modules is None and general_timesheets is None and cutoff is None:
         prefs = integ.preferences()
     else:
@@ -167,7 +188,7 @@ def history(app: App, limit: int) -> None:
     Example: `bpbridge enhanced history --limit 20`
     """
     rows = [{**r, "started_at": present.timestamp(r["started_at"]), "ended_at": present.timestamp(r["ended_at"])}
-            for r in _integration(app).history(limit)]
+            for r in _with_sync_records(app).history(limit)]
     app.emit({"runs": rows}, lambda d: print_table(
         "sync history (UTC)", ["run", "module", "status", "started", "ended", "fetched", "created", "updated",
                                "skipped", "failed"],
@@ -186,7 +207,7 @@ def errors(app: App, details: bool, include_resolved: bool) -> None:
 
     Example: `bpbridge enhanced errors --details`
     """
-    integ = _integration(app)
+    integ = _with_sync_records(app)
     if details:
         app.emit({"errors": integ.error_details(include_resolved)}, lambda d: print_table(
             "error details", ["module", "record", "name", "reason", "what to do", "resolved"],
@@ -207,7 +228,7 @@ def credentials(app: App, email: str | None, key: str | None) -> None:
 
     Example: `BRIDGE_ZSC_KEY=... bpbridge enhanced credentials --email new-admin@example.com`
     """
-    conn = _integration(app).update_credentials(email, _key(key))
+    conn = _with_sync_records(app).update_credentials(email, _key(key))
     app.emit(present.connection(conn) or {},
              lambda d: click.echo(f"credentials updated for {d['email']} (portal {d['portal_id']})"))
 
@@ -299,7 +320,7 @@ def estimate_create(app: App, project_id: str, customer_id: str | None, side: st
 
     Example: `bpbridge enhanced estimate create --project 1600000000001`
     """
-    app.emit(present.transaction(_integration(app).create_estimate(project_id, customer_id, _side(side))), _say)
+    app.emit(present.transaction(_with_estimates_and_bills(app).create_estimate(project_id, customer_id, _side(side))), _say)
 
 
 @enhanced.group()
@@ -328,7 +349,7 @@ def bill_record(app: App, project_id: str, vendor_id: str, value: Decimal, when:
 
     Example: `bpbridge enhanced bill record --project 1600000000001 --vendor 460000000099 --amount 80 --date 2026-11-30`
     """
-    txn = _integration(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
+    txn = _with_estimates_and_bills(app).record_bill(project_id, vendor_id, value, when, description, _side(side),
                                         bill_number=bill_number, billable=billable)
     app.emit(present.transaction(txn), _say)
 

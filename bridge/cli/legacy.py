@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, TypeVar
 
 import click
 
@@ -23,14 +23,9 @@ from bridge.cli.reading import reads_store
 from bridge.cli.tables import print_table
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
-from bridge.interface import Integration
+from bridge.interface import HasReports, Integration
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@runtime_checkable
-class Reporting(Protocol):
-    def report(self, project_id: str | None = None) -> dict[str, Any]: ...
 
 
 def _integration(app: App) -> Integration:
@@ -233,9 +228,9 @@ def report(app: App, project_id: str | None) -> None:
     Example: `bpbridge legacy report --project 1600000000001`
     """
     integration = _integration(app)
-    if not isinstance(integration, Reporting):
-        raise InputError("this integration has no report")
-    raw = cast(Reporting, integration).report(project_id)
+    if not isinstance(integration, HasReports):
+        raise InputError(f"the {integration.mode} integration has no report")
+    raw = integration.report(project_id)
     data = {"portal_id": raw["portal_id"], "projects": [_report_project(p) for p in raw["projects"]],
             "totals": _amounts(raw["totals"]), "expense_split": _amounts(raw["expense_split"])}
 
