@@ -36,6 +36,11 @@ def dec(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _or(value: Decimal | None, default: Decimal) -> Decimal:
+    """`value` unless it is absent: a quantity or rate of 0 is a value (`or` would lose it)."""
+    return default if value is None else value
+
+
 def billable_lines(
     ctx: Context, row: ConnectionRow, projects: ProjectsClient, project: Mapping[str, Any],
     currency: str, client_id: str | None, *, extra_only: bool = False,
@@ -109,7 +114,7 @@ def from_projects(invoice: Mapping[str, Any]) -> list[InvoiceLine]:
     return [
         InvoiceLine(
             description=str(i.get("description") or i.get("name") or ""),
-            quantity=dec(i.get("quantity")) or Decimal(1), rate=dec(i.get("rate")) or Decimal(0),
+            quantity=_or(dec(i.get("quantity")), Decimal(1)), rate=_or(dec(i.get("rate")), Decimal(0)),
             task_id=str(i["task_id"]) if i.get("task_id") else None,
             expense_id=str(i["expense_id"]) if i.get("expense_id") else None,
         )
@@ -125,7 +130,7 @@ def from_books(invoice: Mapping[str, Any], known: Sequence[InvoiceLine]) -> list
         prev = known[n] if n < len(known) else None
         out.append(InvoiceLine(
             description=str(i.get("description") or i.get("name") or ""),
-            quantity=dec(i.get("quantity")) or Decimal(1), rate=dec(i.get("rate")) or Decimal(0),
+            quantity=_or(dec(i.get("quantity")), Decimal(1)), rate=_or(dec(i.get("rate")), Decimal(0)),
             task_id=prev.task_id if prev else None, expense_id=prev.expense_id if prev else None,
         ))
     return out
