@@ -68,85 +68,10 @@ class TxnKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Organization:
-    organization_id: str
-    name: str
-    email: str
-    currency_code: str
-    plan: str = "premium"
-
-
-@dataclass(frozen=True)
-class Customer:
-    customer_id: str
-    name: str
-    currency_code: str
-
-
-@dataclass(frozen=True)
 class Portal:
     portal_id: str
     name: str
     role: Role
-
-
-@dataclass(frozen=True)
-class ProjectsUser:
-    user_id: str
-    name: str
-    email: str
-    role: Role
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class Project:
-    project_id: str
-    name: str
-    primary_client_id: str | None
-    status: str = "active"
-    rate: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class Task:
-    task_id: str
-    project_id: str
-    name: str
-    completed: bool
-    billable: bool
-    rate: Decimal | None = None
-
-    @property
-    def status(self) -> str:
-        return "completed" if self.completed else "open"
-
-
-@dataclass(frozen=True)
-class Bug:
-    bug_id: str
-    project_id: str
-    title: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Timesheet:
-    """A time log: on a task, a bug, or general (no task) within a project."""
-
-    log_id: str
-    project_id: str
-    user_id: str
-    date: dt.date
-    minutes: int
-    billable: bool
-    approval: str = "Approved"
-    task_id: str | None = None
-    bug_id: str | None = None
-
-    @property
-    def component(self) -> str:
-        return "task" if self.task_id else "bug" if self.bug_id else "general"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bridge.domain import Customer, Money, Organization
+from bridge.domain import Money
 from legacy.expenses import parse_date
 from legacy.lines import from_books
 
@@ -94,12 +94,8 @@ def test_documented_expense_maps_to_money_and_a_date() -> None:
     assert Money.of(Decimal(str(expense["total"])), str(expense["currency_code"])).amount >= 0
 
 
-def test_documented_contact_and_organization_map_to_domain_types() -> None:
+def test_documented_contact_and_organization_carry_the_fields_the_toolkit_reads() -> None:
     contact = _one("GET /contacts/{contact_id}", "200", "contact")
-    customer = Customer(str(contact["contact_id"]), str(contact["contact_name"]),
-                        str(contact["currency_code"]))
-    assert customer.customer_id.isdigit()
+    assert str(contact["contact_id"]).isdigit() and contact["contact_name"] and contact["currency_code"]
     org = _one("GET /organizations/{organization_id}", "200", "organization")
-    organization = Organization(str(org["organization_id"]), str(org["name"]),
-                               str(org.get("email", "")), str(org["currency_code"]))
-    assert organization.organization_id.isdigit()
+    assert str(org["organization_id"]).isdigit() and org["name"] and org["currency_code"]
