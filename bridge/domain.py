@@ -6,6 +6,7 @@ No httpx or ORM types here. Ids are the services' ids as strings (18-digit numbe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -100,6 +101,11 @@ class InvoiceLine:
         return round_money(self.quantity * self.rate)
 
 
+def lines_total(lines: Iterable[InvoiceLine], currency: str) -> Money:
+    """The one invoice total: each line rounded to the cent (as Books shows it), then summed."""
+    return Money(round_money(sum((line.amount for line in lines), Decimal(0))), currency)
+
+
 @dataclass(frozen=True)
 class LeftOff:
     """A record an invoice did not bill, and why (bridge.eligibility names the codes)."""
@@ -130,7 +136,7 @@ class Invoice:
 
     @property
     def total(self) -> Money:
-        return Money(round_money(sum((line.amount for line in self.lines), Decimal(0))), self.currency)
+        return lines_total(self.lines, self.currency)
 
 
 @dataclass(frozen=True)

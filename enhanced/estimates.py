@@ -8,13 +8,12 @@ answer lost on the way back is looked up instead of making a second estimate.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from bridge import billing
 from bridge.claims import compensate, new_claim_id
 from bridge.context import Context
-from bridge.domain import InvoiceLine, Money, Side, Transaction, TxnKind, round_money
+from bridge.domain import InvoiceLine, Side, Transaction, TxnKind, lines_total
 from bridge.store import repo
 from enhanced.transactions import (
     books_project,
@@ -38,7 +37,7 @@ def create_estimate(ctx: Context, project_id: str, customer_id: str | None, side
         "date": now.date().isoformat(), "line_items": [_books_line(ln) for ln in quoted],
     })
     books_id, number = str(made["estimate_id"]), str(made.get("estimate_number") or "")
-    total = Money(round_money(sum((ln.amount for ln in quoted), Decimal(0))), currency)
+    total = lines_total(quoted, currency)
     status = str(made.get("status") or "draft")
     txn = Transaction(TxnKind.ESTIMATE, books_id, project_id, customer, total, status, side, number)
     with compensate(lambda: ctx.books.delete_estimate(books_id)):  # on both sides or on neither

@@ -34,7 +34,7 @@ from bridge.domain import (
     Side,
     Transaction,
     TxnKind,
-    round_money,
+    lines_total,
 )
 from bridge.eligibility import time_rule
 from bridge.errors import InputError
@@ -191,7 +191,7 @@ def create_invoice(ctx: Context, project_id: str, customer_id: str | None, side:
             "line_items": [_books_line(ln, books_pid, books_expenses, item_id) for ln in lines],
         })
         books_id, number = str(made["invoice_id"]), str(made.get("invoice_number") or "")
-        total = Money(round_money(sum((ln.amount for ln in lines), Decimal(0))), currency)
+        total = lines_total(lines, currency)
         status = str(made.get("status") or "draft")
         projects_id = None
         # on both sides or on neither: if the Projects side or our record fails, the Books

@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.domain import Invoice, InvoiceLine, Money, Side, Transaction, TxnKind
+from bridge.domain import Invoice, InvoiceLine, Money, Side, Transaction, TxnKind, lines_total
 from bridge.store.repo import lines_of, record_transaction
 from bridge.store.tables import InvoiceLineRow, TransactionRow
 
@@ -98,4 +98,4 @@ def project_rows(s: Session, connection_id: int, project_id: str, origin: Side) 
 
 
 def as_money(lines: Sequence[InvoiceLine], currency: str) -> Money:
-    return Money(sum((line.amount for line in lines), Decimal(0)), currency)
+    return lines_total(lines, currency)
