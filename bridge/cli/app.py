@@ -7,7 +7,6 @@ touch nothing.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +62,16 @@ class App:
         from bridge.store import Store
 
         if self._store is None:
+            if self.verbosity >= 1:  # before opening: if it fails, the user knows which one
+                err(f"store: {shown_url(self.store_url)}; target: {self.target_shown}")
             self._store = Store.open(self.store_url)
         return self._store
+
+    @property
+    def target_shown(self) -> str:
+        if self.target == "live":
+            return f"live (profile {self.profile})" if self.profile else "live (the default profile)"
+        return f"sandbox ({self.home / 'sandbox.db'})"
 
     def refuse_live(self, tool: str) -> None:
         """Sandbox tools stay in the sandbox: under --target live they would reset or seed the
@@ -115,13 +122,20 @@ class App:
             self._store.close()
 
 
+def shown_url(url: str) -> str:
+    """A store URL as it may be printed: its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(a URL that does not parse)"
+
+
 def out(text: str) -> None:
     click.echo(text)
 
 
 def err(text: str) -> None:
     click.echo(text, err=True)
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
+from bridge.cli.interrupts import resumable
 from bridge.cli.left_off import left_off_json, show_left_off
 from bridge.domain import Credentials, Side
 from bridge.errors import InputError
@@ -201,11 +202,17 @@ def expense_record(app: App, project_id: str, amount: Decimal, date: dt.datetime
         f"on project {d['project_id']} (recorded in {d['side']})"))
 
 
+_LEGACY_SYNC_SAVED = ("the mirror stopped part way: what it wrote to Books is kept, and the next "
+                      "sync reconciles from there")
+
+
 @legacy.command()
 @click.pass_obj
 def sync(app: App) -> None:
     """Mirror Projects invoices and expenses into Books; reconcile edits (L6, L7)."""
-    rep = _integration(app).sync()
+    # no progress callback in the legacy mirror (its waits still show); a re-run reconciles
+    with resumable(app, "legacy sync", saved=lambda: _LEGACY_SYNC_SAVED):
+        rep = _integration(app).sync()
     data = {"counts": rep.counts, "errors": list(rep.errors)}
 
     def human(d: dict[str, Any]) -> None:

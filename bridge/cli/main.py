@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from bridge.cli.app import PROGRESS_MODES, App
+from bridge.cli.interrupts import interrupted
+from bridge.cli.progress import show_waits
 from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
@@ -101,6 +103,7 @@ def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None,
               verbosity=-1 if quiet else verbose, progress="off" if quiet else progress)
     ctx.obj = app
     ctx.call_on_close(app.close)
+    ctx.call_on_close(show_waits(app))
     if debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
 
@@ -139,7 +142,13 @@ class CommandFailed(click.ClickException):
 def _invoke_with_errors(group: click.Group, ctx: click.Context) -> object:
     try:
         return click.Group.invoke(group, ctx)
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
+    except click.Abort as exc:  # a Ctrl-C at a prompt comes as click's Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise interrupted(ctx) from exc
+        raise
+    except KeyboardInterrupt as exc:
+        raise interrupted(ctx) from exc
+    except (click.ClickException, click.exceptions.Exit):
         raise
     except BridgeError as exc:
         raise CommandFailed(exc, ctx.obj if isinstance(ctx.obj, App) else None) from exc
