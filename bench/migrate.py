@@ -1,6 +1,7 @@
 """Benchmark: migrate and verify a legacy state of about 1,000,000 records.
 
     python bench/migrate.py [--records 1000000] [--db URL]
+    python bench/migrate.py --prepare DIR [--records N]   # only the state, for `bpbridge --home DIR`
 
 Generates the legacy state straight into the store (bulk inserts: invoices, invoice lines,
 expenses, invoiced-task marks, id maps) next to a sandbox portal whose projects exist
@@ -163,11 +164,14 @@ def main() -> None:
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--home", help=argparse.SUPPRESS)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--prepare", metavar="DIR",
+                    help="only build the legacy state in DIR, a folder for `bpbridge --home DIR` "
+                         "(bench/capture_progress.sh migrates it through the CLI)")
     args = ap.parse_args()
     if args.phase:
         run_phase(args.phase, args.db, args.home)
         return
-    home = tempfile.mkdtemp(prefix="bench-migrate-")
+    home = args.prepare or tempfile.mkdtemp(prefix="bench-migrate-")
     url = args.db or f"sqlite:///{home}/state.db"
     from bridge.secrets import FileSecrets, connection_key_name
     from bridge.targets import embedded_sandbox
@@ -177,6 +181,8 @@ def main() -> None:
     records = generate(url, args.records, args.projects)
     FileSecrets(Path(home) / "secrets.json").put(connection_key_name("legacy", 1), KEY)
     print(f"generated {records:,} legacy records in {time.monotonic() - t0:.1f}s on {url.split(':')[0]}")
+    if args.prepare:
+        return
     m = phase("migrate", url, home)
     print(f"migrate: {m['seconds']:.1f}s ({records / m['seconds']:,.0f} records/s), peak {m['rss_mib']:.0f} MiB"
           f"  [target < {TARGETS['migrate']:.0f}s, < {TARGETS['rss_mib']:.0f} MiB]")

@@ -186,7 +186,7 @@ class Connection:
 @dataclass(frozen=True)
 class ModuleStatus:
     module: str
-    state: str  # synced | failed | in_progress | never
+    state: str  # synced | failed | interrupted | in_progress | never
     last_synced_at: dt.datetime | None
     fetched: int = 0
     failed: int = 0

@@ -20,10 +20,10 @@ from bridge.domain import (
     SyncReport,
     Transaction,
 )
+from bridge.progress import Progress
 from bridge.store import repo
 from enhanced import bills, errors, estimates, history, preferences, setup, status, transactions
 from enhanced.sync.engine import run_sync
-from enhanced.sync.state import Progress
 
 
 class EnhancedIntegration:

@@ -2,8 +2,8 @@
 
 A running sync keeps its module runs `in_progress` with its `host:pid` as holder, so another
 process asking for status sees "Sync in Progress". A holder on this host whose pid is gone
-died mid-sync: its run shows as failed (interrupted). Holders on other hosts are trusted
-(the sync lock takes over stale ones when the next sync starts).
+died mid-sync: its run shows as interrupted, as does a run a Ctrl-C stopped. Holders on other
+hosts are trusted (the sync lock takes over stale ones when the next sync starts).
 """
 
 from __future__ import annotations
@@ -37,10 +37,13 @@ def holder_alive(holder: str) -> bool:
 
 
 def run_state(run: SyncRun) -> str:
+    """in_progress, synced, failed (aborted, or completed with record errors) or interrupted."""
     if run.status == "in_progress":
-        return "in_progress" if holder_alive(run.holder) else "failed"
+        return "in_progress" if holder_alive(run.holder) else "interrupted"
     if run.status == "synced" and run.failed == 0:
         return "synced"
+    if run.status == "interrupted":
+        return "interrupted"
     return "failed"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bridge.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotFound
+from bridge.progress import Progress, no_progress
 from bridge.secrets import connection_key_name
 from bridge.store.locks import NamedLock
 from bridge.store.repo import set_state
@@ -33,6 +34,8 @@ from migrate.run import LOCK_NAME, find_migration
 
 #: everything scoped by a connection, children before parents
 SCOPED = (SyncError, SyncRun, InvoiceLineRow, BilledTask, TransactionRow, IdMap, Preferences)
+#: progress tasks: the projects whose synced Books time was looked at, the tables emptied
+WITHDRAW, TABLES = "withdraw time", "delete tables"
 
 
 def preview_rollback(ctx: Context) -> dict[str, Any] | None:
@@ -55,8 +58,11 @@ def preview_rollback(ctx: Context) -> dict[str, Any] | None:
             "billed_marks_carried_back": marks, "synced_time_entries": entries}
 
 
-def rollback_migration(ctx: Context) -> dict[str, Any]:
+def rollback_migration(ctx: Context, *, progress: Progress | None = None) -> dict[str, Any]:
+    """`progress` hears of the Books time entries withdrawn (per project) and of the
+    enhanced scope's tables deleted."""
     ctx.require("migrate: rollback")
+    progress = progress or no_progress
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock):
         legacy, run = find_migration(ctx)
         if run is None or run.state == "rolled_back":
@@ -72,13 +78,15 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="rolling_back"))
         if target is not None:
             require_no_claims_in_flight(ctx, target)
-            withdrawn = withdraw_synced_time(ctx, target)
+            withdrawn = withdraw_synced_time(ctx, target, progress)
+        progress(TABLES, 0, len(SCOPED))
         for model in SCOPED:
             with ctx.store.session() as s:
                 if model is BilledTask and target is not None:
                     carried = carry_back(s, target, legacy.id)
                 res = s.execute(delete(model).where(model.connection_id == target))
                 deleted[model.__tablename__] = res.rowcount  # type: ignore[attr-defined]
+            progress(TABLES, len(deleted), len(SCOPED))
         now = ctx.clock.now()
         with ctx.store.session() as s:
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id)
@@ -95,7 +103,7 @@ def rollback_migration(ctx: Context) -> dict[str, Any]:
                 "time_entries_withdrawn": withdrawn if target is not None else 0}
 
 
-def withdraw_synced_time(ctx: Context, target: int) -> int:
+def withdraw_synced_time(ctx: Context, target: int, progress: Progress = no_progress) -> int:
     """L8 across a rollback, in Books: the time entries the enhanced sync made that Books still
     holds unbilled are deleted, so Books cannot bill time the legacy integration bills next.
     Invoiced ones stay (their invoice's marks are carried back). Runs before the store's id
@@ -108,7 +116,8 @@ def withdraw_synced_time(ctx: Context, target: int) -> int:
     if not made:
         return 0
     withdrawn = 0
-    for books_pid in projects:
+    progress(WITHDRAW, 0, len(projects))
+    for n, books_pid in enumerate(projects, 1):
         for entry in ctx.books.list_time_entries(project_id=books_pid, filter_by="Status.Unbilled"):
             if str(entry["time_entry_id"]) in made:
                 try:
@@ -116,6 +125,7 @@ def withdraw_synced_time(ctx: Context, target: int) -> int:
                 except NotFound:
                     continue
                 withdrawn += 1
+        progress(WITHDRAW, n, len(projects))
     return withdrawn
 
 

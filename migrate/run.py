@@ -12,7 +12,6 @@ import signal
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +20,11 @@ from sqlalchemy import func, select, update
 from bridge.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotConnected
+from bridge.progress import Progress, no_progress
 from bridge.secrets import connection_key_name
 from bridge.store.bulk import insert_ignore, refresh_statistics
 from bridge.store.keyset import key_batches, raw_table
-from bridge.store.locks import NamedLock
+from bridge.store.locks import NamedLock, lock_alive
 from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
 from bridge.store.tables import (
     ConnectionRow,
@@ -45,7 +45,6 @@ LOCK_NAME = "migration"
 KILL_ENV = "BRIDGE_FAULT_KILL_AFTER_RECORDS"
 DEFAULT_MODULES = ["projects", "users", "tasks", "bugs", "timesheets", "user_rates"]
 
-Progress = Callable[[str, int, int], None]  # kind, records just done, total of that kind
 
 
 @dataclass
@@ -85,7 +84,10 @@ def run_migration(
     expected: Checksum | None = None,
 ) -> RunSummary:
     """Migrate, or resume; with `expected` (a saved plan's checksum) only if the legacy state
-    is still the one planned, checked under the lock before anything is written."""
+    is still the one planned, checked under the lock before anything is written.
+    `progress` hears of each kind as it starts and after each committed batch (records of
+    that kind carried or left out so far, of its total), and of the services' snapshot."""
+    progress = progress or no_progress
     # the services' snapshot reads the Finance tab, which only the sandbox has: refused live
     ctx.require("migrate: run --services" if services else "migrate: run")
     started = time.monotonic()
@@ -103,7 +105,7 @@ def run_migration(
             raise InputError(f"migration {run.id} is half rolled back",
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
-            run = _start(ctx, legacy, services, projects)
+            run = _start(ctx, legacy, services, projects, progress)
         # no new legacy claim passes the gate now; one still in flight must end before its
         # task marks are carried, or they would cross half-made
         require_no_claims_in_flight(ctx, legacy.id, claim_of)
@@ -121,14 +123,15 @@ def run_migration(
         return summary
 
 
-def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[str] | None = None) -> MigrationRun:
+def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[str] | None = None,
+           progress: Progress = no_progress) -> MigrationRun:
     if legacy.state not in LIVE_STATES:
         raise InputError(f"the legacy integration is {legacy.state}; only a connected or disabled one migrates")
     if projects is None:  # a plan's check has just read them otherwise
         projects = upstream.project_ids(ctx, legacy)
     # a project deleted upstream has no Finance view left to compare
     visible = sorted(set(_legacy_projects(ctx, legacy)) & set(projects))
-    before = upstream.services_snapshot(ctx, legacy, visible) if services else None
+    before = upstream.services_snapshot(ctx, legacy, visible, progress) if services else None
     now = ctx.clock.now()
     with ctx.store.session() as s:
         # the legacy connection's row is locked first: a legacy invoice claiming at this moment
@@ -166,7 +169,7 @@ def _legacy_projects(ctx: Context, legacy: ConnectionRow) -> list[str]:
 
 def _carry(
     ctx: Context, run: MigrationRun, legacy: ConnectionRow, kind: Kind, batch: int, lock: NamedLock,
-    progress: Progress | None, kill_after: int, done_records: int,
+    progress: Progress, kill_after: int, done_records: int,
 ) -> int:
     with ctx.store.session() as s:
         entry = journal.entries(s, run.id)[kind.name]
@@ -176,8 +179,8 @@ def _carry(
                           .where(kind.table.c.connection_id == legacy.id)).scalar_one()
         left_invoices = set(s.execute(select(MigrationLeftOut.key).where(
             MigrationLeftOut.migration_id == run.id, MigrationLeftOut.kind == "transactions")).scalars())
-    if progress and entry.rows:
-        progress(kind.name, entry.rows, total)
+    done = entry.rows  # a resumed kind goes on from its journal
+    progress(kind.name, done, total)
     assert run.target_connection_id is not None
     converter = Converter(run.target_connection_id, run.id, frozenset(run.upstream_projects or ()),
                           {k.split("/", 1)[1] for k in left_invoices if k.startswith("invoice/")})
@@ -205,8 +208,8 @@ def _carry(
             ).values(last_key=journal.encode_key(kind.key_of(rows[-1])), rows=MigrationJournal.rows + len(rows),
                      updated_at=ctx.clock.now()))
         lock.heartbeat()
-        if progress:
-            progress(kind.name, len(rows), total)
+        done += len(rows)
+        progress(kind.name, done, total)
     with ctx.store.session() as s:
         s.execute(update(MigrationJournal).where(
             MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name).values(done=True))
@@ -239,3 +242,26 @@ def summarize(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> RunSumm
         target_connection=run.target_connection_id, carried=carried,
         left_out={k: dict(v) for k, v in counts.items()},
     )
+
+
+#: stored states a process is working on: shown as such only while it holds the lock
+UNDER_WAY = ("running", "rolling_back")
+
+
+def shown_state(ctx: Context, run: MigrationRun) -> str:
+    """The run's state as status shows it. `running` and `rolling_back` are stored when the
+    work starts and replaced when it ends, so they hold only while a live process holds the
+    migration lock; once that process is gone (a Ctrl-C, a kill) the run is `interrupted`,
+    and running the same command again goes on from where it stopped."""
+    if run.state in UNDER_WAY and not lock_alive(ctx.store, LOCK_NAME, ctx.clock):
+        return "interrupted"
+    return run.state
+
+
+def records_so_far(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> tuple[int, int]:
+    """(legacy records the journal says were carried or left out, legacy records in all)."""
+    with ctx.store.session() as s:
+        done = sum(e.rows for e in journal.entries(s, run.id).values())
+        total = sum(s.execute(select(func.count()).select_from(k.table)
+                              .where(k.table.c.connection_id == legacy.id)).scalar_one() for k in KINDS)
+    return done, total

@@ -18,6 +18,7 @@ from sqlalchemy import Table, func, select
 
 from bridge.context import Context
 from bridge.errors import InputError
+from bridge.progress import Progress, no_progress
 from bridge.store import Store
 from bridge.store.keyset import key_batches
 from bridge.store.tables import (
@@ -32,6 +33,7 @@ from bridge.verify import Difference, DiffStats, keyed_diff
 from migrate import upstream
 from migrate.expected import (
     LEFT_OUT_FIELDS,
+    Record,
     actual_records,
     expected_connection,
     expected_left_outs,
@@ -43,6 +45,8 @@ from migrate.kinds import KINDS
 from migrate.run import find_migration
 
 MAX_LISTED = 1000
+#: the progress task of the M4 checks (one step: they are a few aggregate queries)
+INVARIANTS = "invariants"
 
 
 @dataclass
@@ -72,8 +76,12 @@ class VerifyReport:
                 "services": self.services, "stats": self.stats, "seconds": round(self.seconds, 3)}
 
 
-def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) -> VerifyReport:
+def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
+                     progress: Progress | None = None) -> VerifyReport:
+    """`progress` hears of each kind's records compared (of the legacy records expected),
+    then of the invariants and the services' snapshot."""
     ctx.require("migrate: verify --services" if services else "migrate: verify")
+    progress = progress or no_progress
     started = time.monotonic()
     legacy, run = find_migration(ctx)
     if run is None or run.state == "rolled_back" or run.target_connection_id is None:
@@ -85,19 +93,36 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True) 
     left = left_out_keys(store, src, up)
     for kind in KINDS:
         stats = DiffStats()
-        report.add(keyed_diff(kind.name, expected_records(store, kind, src, left.get(kind.name, {}), batch, run.id),
+        expected = expected_records(store, kind, src, left.get(kind.name, {}), batch, run.id)
+        total = _count(store, kind.table, src) - len(left.get(kind.name, {}))
+        report.add(keyed_diff(kind.name, _counted(expected, kind.name, total, batch, progress),
                               actual_records(store, kind, dst, batch), batch=batch, stats=stats,
                               fields=kind.compared))
         report.stats[kind.name] = stats.__dict__
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
+    progress(INVARIANTS, 0, 1)
     report.invariants = invariants(store, src, dst, run.id)
+    progress(INVARIANTS, 1, 1)
     if services and run.services_before is not None:
         visible = sorted(set(_projects_of(store, src)) & set(up))
-        now = upstream.services_snapshot(ctx, legacy, visible)
+        now = upstream.services_snapshot(ctx, legacy, visible, progress)
         diff = DeepDiff(run.services_before, now)
         report.services = {"ok": not diff, "differences": diff.to_dict() if diff else {}}
     report.seconds = time.monotonic() - started
     return report
+
+
+def _counted(records: Iterator[Record], task: str, total: int, every: int,
+             progress: Progress) -> Iterator[Record]:
+    """The records as they are, telling `progress` how many went by (every `every`)."""
+    done = 0
+    progress(task, done, total)
+    for record in records:
+        yield record
+        done += 1
+        if done % every == 0:
+            progress(task, done, total)
+    progress(task, done, max(total, done))
 
 
 #: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,

@@ -252,7 +252,9 @@ def test_cli_check_json_parses(tmp_path: Path) -> None:
     good = str(SHIPPED[0])
     result = CliRunner().invoke(fixtures, ["check", "--json", good, str(bad)])
     assert result.exit_code == 2
-    report = json.loads(result.stdout)
+    answer = json.loads(result.stdout)
+    report = answer["files"]
+    assert answer["ok"] is False
     assert report[0] == {"file": good, "ok": True, "path": None, "rule": None}
     assert report[1]["file"] == str(bad) and report[1]["ok"] is False
     assert report[1]["path"] == "$" and "line 1, column 2" in report[1]["rule"]
@@ -261,7 +263,7 @@ def test_cli_check_json_parses(tmp_path: Path) -> None:
 def test_cli_check_a_directory_means_its_scenarios() -> None:
     result = CliRunner().invoke(fixtures, ["check", "--json", str(REPO / "fixtures" / "scenarios")])
     assert result.exit_code == 0
-    assert [e["file"] for e in json.loads(result.stdout)] == [str(p) for p in SHIPPED]
+    assert [e["file"] for e in json.loads(result.stdout)["files"]] == [str(p) for p in SHIPPED]
 
 
 def test_cli_help() -> None:

@@ -7,7 +7,6 @@ touch nothing.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,22 +59,29 @@ class App:
         return normalize_url(self.db) if self.db else default_url(self.home)
 
     def store(self) -> Store:
+        return self._open_store(create=True)
+
+    def _open_store(self, *, create: bool) -> Store:
         from bridge.store import Store
 
         if self._store is None:
-            self._store = Store.open(self.store_url)
+            if self.verbosity >= 1:  # before opening: if it fails, the user knows which one
+                err(f"store: {shown_url(self.store_url)}; target: {self.target_shown}")
+            self._store = Store.open(self.store_url, create=create)
         return self._store
 
     def store_for_reading(self) -> Store:
         """The store for a command that only reads: an existing one, never made (nor its
         folder); a missing one is refused (NoStore). Later `store()` calls get this one."""
-        from bridge.store import Store
 
         if self._context is not None:
             return self._context.store  # the context in use holds its store already
-        if self._store is None:
-            self._store = Store.open(self.store_url, create=False)
-        return self._store
+        return self._open_store(create=False)
+    @property
+    def target_shown(self) -> str:
+        if self.target == "live":
+            return f"live (profile {self.profile})" if self.profile else "live (the default profile)"
+        return f"sandbox ({self.home / 'sandbox.db'})"
 
     def refuse_live(self, tool: str) -> None:
         """Sandbox tools stay in the sandbox: under --target live they would reset or seed the
@@ -115,17 +121,6 @@ class App:
             values.extend(self._context.secret_values())
         return tuple(v for v in values if v)
 
-    @property
-    def store_label(self) -> str:
-        """The store's URL as it may be shown: password hidden."""
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            return make_url(self.store_url).render_as_string(hide_password=True)
-        except ArgumentError:  # an unparsable URL: its scheme is enough to say which
-            return self.store_url.split("://", 1)[0] + "://..."
-
     def emit(self, data: Mapping[str, Any], human: Callable[[dict[str, Any]], object] | None = None) -> None:
         """Print a result: one JSON object with --json (or when there is no human view), else
         the human view. Both see the same data: shaped by `present.jsonable` (the output
@@ -134,7 +129,7 @@ class App:
 
         shaped: dict[str, Any] = jsonable(data)
         if self._store is not None:
-            shaped.setdefault("store", self.store_label)
+            shaped.setdefault("store", shown_url(self.store_url))
         shaped = scrub(shaped, self.secret_values())
         if self.json or human is None:
             click.echo(json.dumps(shaped, indent=2, sort_keys=True))
@@ -146,13 +141,20 @@ class App:
             self._store.close()
 
 
+def shown_url(url: str) -> str:
+    """A store URL as it may be printed: its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(a URL that does not parse)"
+
+
 def out(text: str) -> None:
     click.echo(text)
 
 
 def err(text: str) -> None:
     click.echo(text, err=True)
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

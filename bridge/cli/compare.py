@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +10,15 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
+from bridge.cli.interrupts import resumable
+from bridge.cli.progress import progress_for
 from bridge.compare import compare_scenario
 from bridge.compare.report_html import write_html
 from bridge.compare.report_table import print_table
 from bridge.errors import CheckFailed
+
+#: each mode runs on a fresh sandbox and store in a temporary folder, deleted as it stops
+_NOTHING_KEPT = "the comparison stopped; it ran in temporary folders, so nothing was kept"
 
 
 @click.command()
@@ -30,7 +36,10 @@ def compare(app: App, fixture: str, html_path: Path | None) -> None:
     Example: `bpbridge compare small-agency --html report.html`
     """
     app.refuse_live("compare")
-    result = compare_scenario(resolve_fixture(fixture))
+    scenario = resolve_fixture(fixture)
+    with resumable(app, f"compare {shlex.quote(fixture)}", saved=lambda: _NOTHING_KEPT), \
+            progress_for(app, "replay ") as progress:
+        result = compare_scenario(scenario, progress=progress)
     if html_path is not None:
         write_html(result, html_path)
 

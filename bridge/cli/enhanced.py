@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 import click
 
 from bridge.cli import present
-from bridge.cli.app import App, is_tty
+from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
+from bridge.cli.interrupts import resumable
 from bridge.cli.legacy import show_invoice, show_transactions
 from bridge.cli.params import Amount, IsoDate
+from bridge.cli.progress import progress_for
 from bridge.cli.reading import reads_store
 from bridge.cli.tables import print_table
 from bridge.domain import MODULE_ORDER, Credentials, Side
@@ -135,28 +137,22 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
 
         app.emit(data, human)
         return
-    if is_tty() and not app.json:
-        report = _with_progress(lambda cb: EnhancedIntegration(app.context(), cb).sync())
-    else:
-        report = EnhancedIntegration(app.context()).sync()
+    ctx = app.context()
+    with resumable(app, "enhanced sync", saved=lambda: _sync_saved(app)), progress_for(app) as progress:
+        report = EnhancedIntegration(ctx, progress).sync()
     data = {"modules": report.counts, "errors": list(report.errors)}
     app.emit(data, lambda d: print_table(
         "sync", ["module", "fetched", "created", "updated", "skipped", "failed"],
         [[m, c["fetched"], c["created"], c["updated"], c["skipped"], c["failed"]] for m, c in d["modules"].items()]))
 
 
-def _with_progress(run: Callable[[Callable[[str, int, int | None], None]], Any]) -> Any:
-    from rich.progress import Progress
-
-    with Progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(module: str, done: int, total: int | None) -> None:
-            if module not in tasks:
-                tasks[module] = bar.add_task(module, total=total)
-            bar.update(tasks[module], completed=done, total=total)
-
-        return run(progress)
+def _sync_saved(app: App) -> str:
+    """What an interrupted sync kept (read after the Ctrl-C)."""
+    stopped = [m.module for m in _integration(app).status().modules if m.state == "interrupted"]
+    if not stopped:
+        return "the sync stopped before its first module; nothing was written"
+    return (f"the sync stopped in the {', '.join(stopped)} module: the modules before it are synced, "
+            "and what it wrote to Books is kept and mapped (the next sync makes nothing twice)")
 
 
 @enhanced.command()

@@ -17,6 +17,7 @@ import click
 from bridge.cli import present
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
+from bridge.cli.interrupts import resumable
 from bridge.cli.left_off import show_left_off
 from bridge.cli.params import Amount, IsoDate
 from bridge.cli.reading import reads_store
@@ -198,6 +199,10 @@ def expense_record(app: App, project_id: str, amount: Decimal, date: dt.date,
         f"on project {d['project_id']} (recorded in {d['side']})"))
 
 
+_LEGACY_SYNC_SAVED = ("the mirror stopped part way: what it wrote to Books is kept, and the next "
+                      "sync reconciles from there")
+
+
 @legacy.command()
 @click.pass_obj
 def sync(app: App) -> None:
@@ -205,7 +210,9 @@ def sync(app: App) -> None:
 
     Example: `bpbridge legacy sync`
     """
-    rep = _integration(app).sync()
+    # no progress callback in the legacy mirror (its waits still show); a re-run reconciles
+    with resumable(app, "legacy sync", saved=lambda: _LEGACY_SYNC_SAVED):
+        rep = _integration(app).sync()
     data = {"counts": rep.counts, "errors": list(rep.errors)}
 
     def human(d: dict[str, Any]) -> None:

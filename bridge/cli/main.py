@@ -19,7 +19,9 @@ from typing import Any
 import click
 
 from bridge.cli.app import PROGRESS_MODES, App
+from bridge.cli.interrupts import interrupted
 from bridge.cli.present import error_payload, scrub
+from bridge.cli.progress import show_waits
 from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
@@ -77,8 +79,11 @@ class LazyGroup(click.Group):
             return super().main(argv, prog_name, complete_var, False, **extra)
         try:
             rv = super().main(argv, prog_name, complete_var, False, **extra)
+        except CommandFailed as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            if "--json" in argv and not isinstance(exc, CommandFailed):
+            if "--json" in argv and isinstance(exc, click.UsageError):
                 click.echo(_usage_error_json(exc))
             exc.show()
             sys.exit(exc.exit_code)
@@ -123,6 +128,7 @@ def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None,
               verbosity=-1 if quiet else verbose, progress="off" if quiet else progress)
     ctx.obj = app
     ctx.call_on_close(app.close)
+    ctx.call_on_close(show_waits(app))
     if debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
 
@@ -145,7 +151,7 @@ def _add_json_option(command: click.Command) -> None:
         _add_json_option(sub)
 
 
-class CommandFailed(click.ClickException):
+class CommandFailed(Exception):
     """A BridgeError (or an unexpected one) as the CLI shows it: one line on stderr, exit code
     from the error class, `{"error": {...}}` on stdout with --json, secrets removed."""
 
@@ -162,9 +168,10 @@ class CommandFailed(click.ClickException):
             self.hint = "rerun with --debug for a traceback"
             body = {"type": "InternalError", "message": message, "exit_code": 1, "hint": self.hint}
         self.payload = scrub({"error": body}, self.secrets)
-        super().__init__(redact(message, self.secrets))
+        self.message = redact(message, self.secrets)
+        super().__init__(self.message)
 
-    def show(self, file: object = None) -> None:
+    def show(self) -> None:
         if self.app is not None and self.app.debug:
             trace = "".join(traceback.format_exception(self.original))
             click.echo(redact(trace, self.secrets), err=True)
@@ -189,7 +196,13 @@ def _usage_error_json(exc: click.ClickException) -> str:
 def _invoke_with_errors(group: click.Group, ctx: click.Context) -> object:
     try:
         return click.Group.invoke(group, ctx)
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
+    except click.Abort as exc:  # a Ctrl-C at a prompt comes as click's Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise interrupted(ctx) from exc
+        raise
+    except KeyboardInterrupt as exc:
+        raise interrupted(ctx) from exc
+    except (click.ClickException, click.exceptions.Exit):
         raise
     except BridgeError as exc:
         raise CommandFailed(exc, ctx.obj if isinstance(ctx.obj, App) else None) from exc

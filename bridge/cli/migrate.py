@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +17,14 @@ from rich.table import Table
 from bridge.cli.app import App
 from bridge.cli.confirm import confirm, confirm_option
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
+from bridge.cli.interrupts import resumable, resume_command
 from bridge.cli.progress import progress_for
 from bridge.cli.reading import reads_store
 from bridge.errors import CheckFailed, InputError
-from migrate.run import find_migration, run_migration, summarize
+from migrate.run import find_migration, records_so_far, run_migration, shown_state, summarize
 
 if TYPE_CHECKING:
+    from bridge.context import Context
     from migrate.verify import VerifyReport
 
 batch_option = click.option("--batch", type=click.IntRange(min=1), default=2000, show_default=True,
@@ -159,8 +162,9 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
         from migrate.plan_file import read_plan_head
 
         _, expected = read_plan_head(plan_path)
-    with progress_for(app) as advance:
-        summary = run_migration(app.context(), batch=batch, services=services, progress=advance, expected=expected)
+    ctx = app.context()
+    with resumable(app, "migrate run", saved=lambda: _migration_saved(ctx)), progress_for(app) as progress:
+        summary = run_migration(ctx, batch=batch, services=services, progress=progress, expected=expected)
 
     def human(data: dict[str, Any]) -> None:
         if data["plan"]:
@@ -188,7 +192,10 @@ def verify(app: App, batch: int, services: bool) -> None:
     """
     from migrate.verify import verify_migration
 
-    report = verify_migration(app.context(), batch=batch, services=services)
+    ctx = app.context()
+    with resumable(app, "migrate verify", saved=lambda: _NOTHING_CHANGED), \
+            progress_for(app, "verify ") as progress:
+        report = verify_migration(ctx, batch=batch, services=services, progress=progress)
     app.emit(report.to_json(), lambda _: _print_verify(report))
     if not report.ok:
         raise CheckFailed(f"verification failed: {report.difference_count} difference(s), "
@@ -232,7 +239,8 @@ def rollback(app: App, yes: bool) -> None:
     preview = preview_rollback(ctx)
     if preview is not None:  # else nothing to roll back: the rollback says so, changing nothing
         confirm(app, yes, f"roll back migration {preview['migration_id']}", _rollback_would(preview))
-    result = rollback_migration(ctx)
+    with resumable(app, "migrate rollback", saved=lambda: _rollback_saved(ctx)), progress_for(app) as progress:
+        result = rollback_migration(ctx, progress=progress)
     app.emit(result, lambda d: click.echo(f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
 
 
@@ -245,11 +253,38 @@ def _rollback_would(p: dict[str, Any]) -> list[str]:
             f"and make legacy {p['legacy_state']} again")]
 
 
+#: the command that goes on with a run stopped in this stored state
+_RESUME = {"running": "migrate run", "rolling_back": "migrate rollback"}
+_NOTHING_CHANGED = "verification stopped before it finished; it writes nothing, so nothing changed"
+
+
+def _migration_saved(ctx: Context) -> str:
+    """What an interrupted `migrate run` kept (read after the Ctrl-C)."""
+    legacy, run = find_migration(ctx)
+    if run is None or run.state == "rolled_back":
+        return "stopped before the migration started; nothing was written"
+    if run.state == "done":
+        return f"migration {run.id} had finished"
+    done, total = records_so_far(ctx, run, legacy)
+    return f"migration {run.id} stopped after {done:,} of {total:,} records (committed batches are kept)"
+
+
+def _rollback_saved(ctx: Context) -> str:
+    _, run = find_migration(ctx)
+    if run is None or run.state != "rolling_back":
+        return "stopped before the rollback began; nothing was changed"
+    return (f"the rollback of migration {run.id} stopped part way: each table it finished stays "
+            "deleted, and the migration stays rolling back until the rollback is run again")
+
+
 @migrate.command()
 @reads_store
 @click.pass_obj
 def status(app: App) -> None:
     """The latest migration: state, journal progress and what was left out.
+
+    A run or rollback whose process is gone (Ctrl-C, killed) shows as interrupted, with the
+    command that goes on from where it stopped.
 
     Example: `bpbridge migrate status`
     """
@@ -257,12 +292,25 @@ def status(app: App) -> None:
     legacy, run = find_migration(ctx)
     data: dict[str, Any] = {"portal_id": legacy.portal_id, "legacy_state": legacy.state, "migration": None}
     if run is not None:
-        data["migration"] = {"state": run.state, **summarize(ctx, run, legacy).to_json()}
+        state = shown_state(ctx, run)
+        data["migration"] = {**summarize(ctx, run, legacy).to_json(), "state": state, "resume": None}
+        if state == "interrupted":
+            done, total = records_so_far(ctx, run, legacy)
+            data["migration"].update(resume=resume_command(_RESUME[run.state]), interrupted_while=run.state,
+                                     records_done=done, records_total=total)
+
     def human(d: dict[str, Any]) -> None:
+        head = f"legacy ({d['legacy_state']}), portal {d['portal_id']}: "
         m = d["migration"]
-        click.echo(f"legacy ({d['legacy_state']}), portal {d['portal_id']}: "
-                   + (f"migration {m['migration_id']} {m['state']}" if m else "not migrated"))
-        if m:
+        if m is None:
+            click.echo(head + "not migrated")
+        elif m["resume"] is None:
+            click.echo(head + f"migration {m['migration_id']} {m['state']}")
+            _print_carried(m)
+        else:
+            where = ("while rolling back" if m["interrupted_while"] == "rolling_back"
+                     else f"after {m['records_done']:,} of {m['records_total']:,} records")
+            click.echo(head + f"migration {m['migration_id']} interrupted {where}; resume with: {m['resume']}")
             _print_carried(m)
 
     app.emit(data, human)
@@ -313,12 +361,19 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
     sandbox = app.sandbox()
     sandbox.seed(data)
     ctx = app.context()
-    steps = replay(data, open_integration("legacy", ctx), ctx)
+    again = f"migrate demo {shlex.quote(fixture)}" + (f" --home {shlex.quote(str(home))}" if named else "")
+    with resumable(parent, again, saved=lambda: "stopped while building the demo's legacy state"):
+        steps = replay(data, open_integration("legacy", ctx), ctx)
     if not app.json:
         click.echo(f"legacy state built from {data['name']}: {len(steps.steps)} operations replayed")
-    with progress_for(app) as advance:
-        summary = run_migration(ctx, progress=advance)
-    report = verify_migration(ctx)
+    # the demo's own store: the commands that go on name its folder, whatever the root's --home
+    inside = f"--home {shlex.quote(str(home))} "
+    with resumable(parent, inside + "migrate run", saved=lambda: _migration_saved(ctx), root_options=False), \
+            progress_for(app) as progress:
+        summary = run_migration(ctx, progress=progress)
+    with resumable(parent, inside + "migrate verify", saved=lambda: _NOTHING_CHANGED, root_options=False), \
+            progress_for(app, "verify ") as progress:
+        report = verify_migration(ctx, progress=progress)
     def human(d: dict[str, Any]) -> None:
         click.echo(f"migrated: migration {d['migration']['migration_id']} for portal {d['migration']['portal_id']}")
         _print_carried(d["migration"])

@@ -46,6 +46,7 @@ from bridge.clients.auth import AuthProvider
 from bridge.clients.limits import RateLimiter
 from bridge.clock import Clock, SystemClock
 from bridge.errors import NotFound, RateLimited, ServiceError, ServiceTimeout, redact
+from bridge.progress import announce_wait
 
 log = logging.getLogger("bridge.clients.http")
 
@@ -124,6 +125,7 @@ class ServiceHttp:
         self._transport = transport or default_transport(self.base_url)
         self._extensions = {"timeout": httpx.Timeout(self.timeout).as_dict()}
         self._url = functools.lru_cache(maxsize=512)(self._build_url)
+        self._base_path = urlsplit(self.base_url).path
 
     # -- the call ---------------------------------------------------------------------------
     def request(
@@ -204,13 +206,10 @@ class ServiceHttp:
                     resume_at=resume,
                 )
             self._record(call, attempt, result.status, "retry")
-            log.info(
-                "%s %s: retrying in %.2f s (attempt %d of %d)",
-                self.service,
-                call,
+            announce_wait(
                 wait,
-                attempt + 1,
-                self.retry.max_attempts,
+                f"{self._why(result)} on {method} {self._base_path}{path}; "
+                f"retry {attempt} of {self.retry.max_attempts - 1}",
             )
             self.clock.sleep(wait)
             if result.kind == "ambiguous" and guard is not None:
@@ -400,6 +399,22 @@ class ServiceHttp:
             attempt,
             result.message,
         )
+
+    def _why(self, result: _Attempt) -> str:
+        """Why a retry waits, as its wait line says it: who answered what."""
+        if result.status is None:
+            return f"{self.service} did not answer ({result.message})"
+        if self.service == "Books" and result.code == BOOKS_PER_MINUTE:
+            reason = "per-minute rate limit"
+        elif self.service == "Books" and result.code == BOOKS_IN_FLIGHT:
+            reason = "too many calls at once"
+        elif result.status == 429:
+            reason = "rate limit"
+        elif result.status >= 500:
+            reason = "server error"
+        else:
+            reason = result.message
+        return f"{self.service} answered {result.status} ({reason})"
 
     def _record(self, call: str, attempt: int, status: int | None, outcome: str) -> None:
         if self._recorder is not None:

@@ -19,6 +19,7 @@ from bridge.clients._backoff import next_utc_midnight
 from bridge.clients.usage import MemoryUsage, UsageStore
 from bridge.clock import Clock
 from bridge.errors import RateLimited
+from bridge.progress import announce_wait
 
 #: Books daily call caps per plan [2nd]; plans above Premium share its cap.
 BOOKS_PLANS: dict[str, int] = {
@@ -90,7 +91,7 @@ class RateLimiter:
             self._in_flight.acquire()
         try:
             self._take_daily(call)
-            self._pace()
+            self._pace(call)
             yield
         finally:
             if self._in_flight is not None:
@@ -109,7 +110,7 @@ class RateLimiter:
                 hint=f"resume the run after {resume.isoformat()}",
             )
 
-    def _pace(self) -> None:
+    def _pace(self, call: str) -> None:
         while True:
             with self._lock:
                 now = self._clock.now()
@@ -120,6 +121,9 @@ class RateLimiter:
                     self._sent.append(now)
                     return
                 wait = (self._sent[0] - horizon).total_seconds()
+            announce_wait(wait, f"pacing {self.service} calls for {self.account} under its limit of "
+                                f"{self.limits.per_window} per {self.limits.window_seconds:g} s "
+                                f"(next: {call})")
             self._clock.sleep(wait)  # outside the lock: other threads may read the window
 
     def spent_today(self) -> None:

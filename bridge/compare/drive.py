@@ -20,6 +20,7 @@ from bridge.compare.collect import View, collect_books, collect_projects, seeded
 from bridge.context import Context
 from bridge.errors import BridgeError
 from bridge.modes import MODES, open_integration
+from bridge.progress import Progress, no_progress
 from bridge.replay import acting_user, replay, upstream_client
 from bridge.sandbox import Sandbox
 from bridge.scenario import ScenarioFailed, ScenarioResult, Step
@@ -43,14 +44,18 @@ class ModeRun:
     view: View = field(default_factory=dict)
 
 
-def run_mode(scenario: Mapping[str, Any], mode: str, folder: Path) -> ModeRun:
+def run_mode(scenario: Mapping[str, Any], mode: str, folder: Path, progress: Progress = no_progress) -> ModeRun:
+    """`progress` counts the scenario's operations replayed, the task named after the mode."""
     clock = FakeClock(scenario_clock(dict(scenario)))  # same start in every mode: ids and dates repeat
     sandbox = Sandbox(folder / f"{mode}-sandbox.db", clock=clock)
     sandbox.seed(dict(scenario))
     ctx = sandbox_context(sandbox, Store.open(f"sqlite:///{folder / f'{mode}-state.db'}"), clock=clock)
     run = ModeRun(mode, sandbox, ctx, ScenarioResult(scenario.get("name", "scenario")))
     try:
-        run.result = replay(scenario, open_integration(mode, ctx), ctx)
+        steps = len(scenario.get("operations", []))
+        progress(mode, 0, steps)
+        run.result = replay(scenario, open_integration(mode, ctx), ctx,
+                            on_step=lambda step: progress(mode, step.index + 1, steps))
     except ScenarioFailed as exc:
         run.result, run.failure_detail = exc.result, exc.message
         run.failure = f"step {exc.step.index} ({exc.step.op}): {_error_class(exc.step)}"
@@ -77,13 +82,13 @@ def view_of(scenario: Mapping[str, Any], run: ModeRun) -> View:
 
 @contextmanager
 def mode_runs(scenario: Mapping[str, Any], modes: Sequence[str] = DEFAULT_MODES,
-              folder: Path | None = None) -> Iterator[dict[str, ModeRun]]:
+              folder: Path | None = None, progress: Progress = no_progress) -> Iterator[dict[str, ModeRun]]:
     """Each mode run on its own sandbox and store in a temporary folder, closed on exit."""
     with ExitStack() as stack:
         where = folder or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bridge-compare-")))
         runs: dict[str, ModeRun] = {}
         for mode in modes:
-            run = run_mode(scenario, mode, where)
+            run = run_mode(scenario, mode, where, progress)
             stack.callback(run.sandbox.close)
             stack.callback(run.ctx.store.close)
             runs[mode] = run

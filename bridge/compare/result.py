@@ -10,6 +10,7 @@ from bridge.compare.collect import View
 from bridge.compare.declared import Declared, load_declared
 from bridge.compare.diff import Comparison, diff_views
 from bridge.compare.drive import DEFAULT_MODES, ModeRun, mode_runs
+from bridge.progress import Progress, no_progress
 
 
 @dataclass
@@ -45,6 +46,7 @@ def compare_runs(scenario: Mapping[str, Any], runs: Mapping[str, ModeRun],
 
 
 def compare_scenario(scenario: Mapping[str, Any], modes: Sequence[str] = DEFAULT_MODES,
-                     declared: Declared | None = None) -> CompareResult:
-    with mode_runs(scenario, modes) as runs:
+                     declared: Declared | None = None, progress: Progress | None = None) -> CompareResult:
+    """`progress` counts each mode's operations replayed (bridge.progress)."""
+    with mode_runs(scenario, modes, progress=progress or no_progress) as runs:
         return compare_runs(scenario, runs, declared)

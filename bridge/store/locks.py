@@ -161,3 +161,15 @@ class NamedLock:
 def current_holder(store: Store, name: str) -> LockRow | None:
     with store.session() as s:
         return s.execute(select(LockRow).where(LockRow.name == name)).scalar_one_or_none()
+
+
+def lock_alive(store: Store, name: str, clock: Clock) -> bool:
+    """Whether a live process holds the lock: a holder on this host whose pid is gone holds
+    nothing, nor one elsewhere whose heartbeat is older than STALE_AFTER (as `acquire` judges
+    a holder it may take over)."""
+    row = current_holder(store, name)
+    if row is None:
+        return False
+    if row.holder_host == socket.gethostname():
+        return pid_alive(row.holder_pid)
+    return clock.now() - row.heartbeat_at <= STALE_AFTER

@@ -3,22 +3,25 @@
 All module runs are written `in_progress` (holder host:pid) before the first starts, so any
 process asking for status sees "Sync in Progress" (E5). A cross-process lock keeps two syncs
 of one connection apart; whoever takes it knows any `in_progress` run left over belongs to
-a process that died, marks it failed (ended_at empty: interrupted), and lets the modules
-of that run look for records it created but never mapped (see common.Finder).
+a process that died, marks it interrupted (ended_at empty), and lets the modules of that
+run look for records it created but never mapped (see common.Finder).
 
 A module that completes settles its errors (new ones added, fixed ones resolved). A module
 that raises flushes the mappings of what it already wrote, is marked failed, and the sync
-stops: later modules depend on it.
+stops: later modules depend on it. A Ctrl-C (KeyboardInterrupt) flushes the same way and
+marks the module it stopped `interrupted`; the runs of the modules it never reached are
+dropped, so they keep showing what their last real run left.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bridge.context import Context
 from bridge.domain import MODULE_ORDER, Module, SyncReport
+from bridge.progress import Progress, no_progress
 from bridge.store import repo
 from bridge.store.locks import NamedLock
 from bridge.store.tables import ConnectionRow, SyncRun
@@ -28,9 +31,11 @@ from enhanced.status import holder_name, latest_runs
 from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
 from enhanced.sync.common import Counts
 from enhanced.sync.maps import MapWriter
-from enhanced.sync.state import Progress, SyncState
+from enhanced.sync.state import SyncState
 
 MODE = "enhanced"
+#: the status of a module run a Ctrl-C stopped, or whose process died (enhanced.status)
+INTERRUPTED = "interrupted"
 
 ModuleRun = Callable[[SyncState, Counts], list[Failure]]
 MODULES: dict[Module, ModuleRun] = {
@@ -71,7 +76,7 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
     with ctx.store.session() as s:
         # we hold the lock: an in_progress run is one whose process died
         s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == "in_progress")
-                  .values(status="failed"))
+                  .values(status=INTERRUPTED))
         previous = latest_runs(s, row.id)
         runs = {m: SyncRun(connection_id=row.id, module=m.value, started_at=now, status="in_progress",
                            holder=holder_name()) for m in modules}
@@ -82,22 +87,26 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
         ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=now.date(),
         writer=MapWriter(ctx.store, row.id, now),
     )
-    if progress is not None:
-        st.progress = progress
+    shown: dict[str, tuple[int, int | None]] = {}
+    st.progress = _remembered(progress or no_progress, shown)
     st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
-                    if m.value in previous and previous[m.value].status == "failed"}
+                    if m.value in previous and previous[m.value].status in ("failed", INTERRUPTED)}
     report_counts: dict[str, dict[str, int]] = {}
     report_errors: list[dict[str, str]] = []
     for i, module in enumerate(modules):
         counts = Counts()
         _mark_started(ctx, run_ids[module])
+        st.progress(module.value, 0, None)  # shown as it starts, before its first project
         try:
             failures = MODULES[module](st, counts)
             st.writer.flush()
-        except BaseException:
-            _abort(ctx, st, [run_ids[m] for m in modules[i:]], counts)
+        except BaseException as exc:
+            _abort(ctx, st, [run_ids[m] for m in modules[i:]], counts, interrupted=isinstance(exc, KeyboardInterrupt))
             raise
         _finish(ctx, row.id, module, run_ids[module], counts, failures)
+        done, total = shown.get(module.value, (0, None))
+        if total is None:  # it never said how many: it is done with what it had
+            st.progress(module.value, done, done)
         report_counts[module.value] = {**counts.as_dict(), "failed": len(failures)}
         report_errors.extend({"module": f.module, "record_id": f.record_id, "record_name": f.record_name,
                               "reason_code": f.reason_code, "reason": f.reason, "fix": f.fix} for f in failures)
@@ -118,16 +127,30 @@ def _finish(ctx: Context, connection_id: int, module: Module, run_id: int, count
             status="synced", ended_at=now, failed=len(failures), **counts.as_dict()))
 
 
-def _abort(ctx: Context, st: SyncState, run_ids: list[int], counts: Counts) -> None:
-    """Keep the mappings of what was written, and say which runs did not complete."""
+def _abort(ctx: Context, st: SyncState, run_ids: list[int], counts: Counts, *, interrupted: bool = False) -> None:
+    """Keep the mappings of what was written, and say which runs did not complete: after an
+    error, the module's and the later ones' (failed); after a Ctrl-C, the module's
+    (interrupted), the later ones never having started (their runs are dropped)."""
     try:
         st.writer.flush()
     finally:
         now = ctx.clock.now()
         with ctx.store.session() as s:
             s.execute(update(SyncRun).where(SyncRun.id == run_ids[0]).values(
-                status="failed", ended_at=now, **counts.as_dict()))
-            s.execute(update(SyncRun).where(SyncRun.id.in_(run_ids[1:])).values(status="failed", ended_at=now))
+                status=INTERRUPTED if interrupted else "failed", ended_at=now, **counts.as_dict()))
+            later = SyncRun.id.in_(run_ids[1:])
+            if interrupted:
+                s.execute(delete(SyncRun).where(later))
+            else:
+                s.execute(update(SyncRun).where(later).values(status="failed", ended_at=now))
+
+
+def _remembered(progress: Progress, shown: dict[str, tuple[int, int | None]]) -> Progress:
+    """`progress`, remembering the last count of each module in `shown`."""
+    def report(task: str, done: int, total: int | None) -> None:
+        shown[task] = (done, total)
+        progress(task, done, total)
+    return report
 
 
 def running(ctx: Context, connection_id: int) -> list[SyncRun]:

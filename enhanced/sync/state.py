@@ -4,11 +4,11 @@ the preferences read at the start, and upstream listings fetched once and reused
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bridge.context import Context
+from bridge.progress import Progress, no_progress
 from bridge.store.tables import ConnectionRow
 from enhanced.preferences import Prefs
 from enhanced.sync.maps import MapWriter
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from bridge.clients.books import BooksClient
     from bridge.clients.projects import ProjectsClient
 
-#: progress callback: (module, done, total or None)
-Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass
@@ -29,7 +27,8 @@ class SyncState:
     projects: ProjectsClient
     today: dt.date
     writer: MapWriter
-    progress: Progress = lambda module, done, total: None
+    #: (module, projects done, projects in all): see bridge.progress
+    progress: Progress = no_progress
     #: modules whose last run did not complete: creates first look for a record made then
     reconcile: set[str] = field(default_factory=set)
     _projects_list: list[dict[str, Any]] | None = None

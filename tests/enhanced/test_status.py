@@ -79,7 +79,7 @@ def test_E5_status_shows_sync_in_progress_from_another_process(make_world: Any) 
     assert {m.module for m in integ.status().modules if m.state == "failed"} <= {"timesheets"}  # one bad log
 
 
-def test_E5_dead_holder_shows_failed_and_next_sync_takes_over(make_world: Any) -> None:
+def test_E5_dead_holder_shows_interrupted_and_next_sync_takes_over(make_world: Any) -> None:
     world = make_world("small-agency")
     integ = connect(world)
     integ.sync()
@@ -93,7 +93,7 @@ def test_E5_dead_holder_shows_failed_and_next_sync_takes_over(make_world: Any) -
         s.execute(update(SyncRun).where(SyncRun.module == "timesheets").values(
             status="in_progress", holder=f"{socket.gethostname()}:{proc.pid}"))
     states = {m.module: m.state for m in integ.status().modules}
-    assert states["timesheets"] == "failed" and integ.status().badge == "Active"
+    assert states["timesheets"] == "interrupted" and integ.status().badge == "Active"
     integ.sync()
     assert all(m.state != "in_progress" for m in integ.status().modules)
     assert next(r["status"] for r in integ.history() if r["module"] == "timesheets") == "synced"

@@ -55,6 +55,7 @@ from bridge.sandbox import Sandbox
 from bridge.secrets import FileSecrets
 from bridge.store import Store
 from bridge.targets import sandbox_context, scenario_clock
+from migrate.kinds import KINDS
 from migrate.rollback import rollback_migration
 from migrate.run import run_migration
 from migrate.verify import verify_migration
@@ -73,6 +74,7 @@ MINUTES = (30, 45, 90, 240, 1440)
 AMOUNTS = ("12.50", "80.00", "240.00")
 SIDES = ("books", "projects")
 CUSTOMERS = ("none", "primary", "second", "other")
+KIND_NAMES = frozenset(k.name for k in KINDS)
 
 
 class Interrupted(Exception):
@@ -310,12 +312,14 @@ class MoneyModel(RuleBasedStateMachine):
     def migrate(self, batch: int, stop_after: int | None) -> None:
         """Run (or resume) the migration; with `stop_after`, it is interrupted once that many
         records are carried (at a batch's end, as a kill between batches would leave it)."""
-        done = [0]
+        done: dict[str, int] = {}
 
-        def progress(kind: str, n: int, total: int) -> None:
-            done[0] += n
-            if stop_after is not None and done[0] >= stop_after:
-                raise Interrupted(f"stopped after {done[0]} records, in {kind}")
+        def progress(task: str, n: int, total: int | None) -> None:
+            if task not in KIND_NAMES:
+                return  # the services' snapshot, before the run starts
+            done[task] = n  # records of that kind done so far
+            if stop_after is not None and sum(done.values()) >= stop_after:
+                raise Interrupted(f"stopped after {sum(done.values())} records, in {task}")
 
         def run() -> str:
             try:
