@@ -9,11 +9,16 @@ of that run look for records it created but never mapped (see common.Finder).
 A module that completes settles its errors (new ones added, fixed ones resolved). A module
 that raises flushes the mappings of what it already wrote, is marked failed, and the sync
 stops: later modules depend on it.
+
+`sync_state` and `run_module` are the sync itself, shared with `sync --plan`
+(enhanced/plan.py), which runs them with a writer that writes nothing; everything else
+here (the lock, the module runs, the errors) is a run's bookkeeping, which a plan skips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select, update
 
@@ -27,8 +32,8 @@ from enhanced.rules import Failure
 from enhanced.status import holder_name, latest_runs
 from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
 from enhanced.sync.common import Counts
-from enhanced.sync.maps import MapWriter
 from enhanced.sync.state import Progress, SyncState
+from enhanced.sync.writer import BooksWriter, Writer
 
 MODE = "enhanced"
 
@@ -56,6 +61,28 @@ def lock_name(connection_id: int) -> str:
     return f"enhanced-sync:{connection_id}"
 
 
+def modules_of(prefs: preferences.Prefs) -> list[Module]:
+    """The modules a sync runs: the chosen ones, in dependency order (E4)."""
+    return [m for m in MODULE_ORDER if prefs.wants(m)]
+
+
+def sync_state(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, writer: Writer,
+               previous: Mapping[str, str], today: dt.date) -> SyncState:
+    """The state one sync carries; `previous`: each module's last run status. A run whose
+    process died (left `in_progress`) counts as failed, as the next run marks it."""
+    st = SyncState(ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=today, writer=writer)
+    st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m] if previous.get(m.value) in ("failed", "in_progress")}
+    return st
+
+
+def run_module(st: SyncState, module: Module, counts: Counts) -> list[Failure]:
+    """One module; then the next ones see the ids it wrote and the records it failed."""
+    failures = MODULES[module](st, counts)
+    st.writer.flush()
+    st.failed[module.value] = {f.record_id: f.reason_code for f in failures}
+    return failures
+
+
 def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
     with ctx.store.session() as s:
         row = repo.live_connection(s, MODE)
@@ -67,7 +94,7 @@ def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
 
 def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress: Progress | None) -> SyncReport:
     now = ctx.clock.now()
-    modules = [m for m in MODULE_ORDER if prefs.wants(m)]
+    modules = modules_of(prefs)
     with ctx.store.session() as s:
         # we hold the lock: an in_progress run is one whose process died
         s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == "in_progress")
@@ -78,22 +105,17 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
         s.add_all(runs.values())
         s.flush()
         run_ids = {m: r.id for m, r in runs.items()}
-    st = SyncState(
-        ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=now.date(),
-        writer=MapWriter(ctx.store, row.id, now),
-    )
+    st = sync_state(ctx, row, prefs, BooksWriter(ctx.books, ctx.store, row.id, now),
+                    {m: r.status for m, r in previous.items()}, now.date())
     if progress is not None:
         st.progress = progress
-    st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
-                    if m.value in previous and previous[m.value].status == "failed"}
     report_counts: dict[str, dict[str, int]] = {}
     report_errors: list[dict[str, str]] = []
     for i, module in enumerate(modules):
         counts = Counts()
         _mark_started(ctx, run_ids[module])
         try:
-            failures = MODULES[module](st, counts)
-            st.writer.flush()
+            failures = run_module(st, module, counts)
         except BaseException:
             _abort(ctx, st, [run_ids[m] for m in modules[i:]], counts)
             raise
