@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
-from bridge.budget import CallBudget, pages
+from bridge.call_budget import CallBudget, pages
 from bridge.context import Context
 from bridge.store.keyset import key_batches, raw_table
 from bridge.store.tables import TransactionRow

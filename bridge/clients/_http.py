@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -385,6 +385,24 @@ class ServiceHttp:
         return redact(text, self._auth.secrets() if self._auth is not None else ())
 
     # -- logging and recording ------------------------------------------------------------------
+    @contextmanager
+    def recording(self, recorder: CallRecorder) -> Iterator[None]:
+        """Also hand every attempt made inside the block to `recorder` (the sync plan counts
+        the reads it makes this way). Meant for one caller at a time: calls other threads make
+        on this client meanwhile are handed over too."""
+        previous = self._recorder
+
+        def both(event: CallEvent) -> None:
+            if previous is not None:
+                previous(event)
+            recorder(event)
+
+        self._recorder = both
+        try:
+            yield
+        finally:
+            self._recorder = previous
+
     def _loggable(self, params: Mapping[str, Any]) -> str:
         shown = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in params.items()}
         return self._scrub(str(shown)) if shown else ""

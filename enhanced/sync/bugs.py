@@ -32,7 +32,7 @@ def bug_payload(b: dict[str, Any]) -> dict[str, Any]:
 
 def run(st: SyncState, counts: Counts) -> list[Failure]:
     return sync_children(
-        st, counts, kind="bug", items=lambda pid: st.projects.list_bugs(pid),
+        st, counts, kind="bug", items=st.bugs_of,
         name=lambda b: str(b.get("title", "")), payload=bug_payload,
         on_unfetched=lambda b, p, code: None,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enhanced import errors
 from enhanced.sync import maps
 from enhanced.sync.state import SyncState
 
@@ -24,6 +23,4 @@ class Upstream:
 
 
 def upstream(st: SyncState, module: str, kind: str) -> Upstream:
-    with st.ctx.store.session() as s:
-        failed = errors.open_codes(s, st.cid, module)
-    return Upstream(module, maps.load(st.ctx.store, st.cid, kind), failed)
+    return Upstream(module, st.writer.mapped(kind), st.open_codes(module))

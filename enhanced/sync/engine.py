@@ -11,11 +11,16 @@ that raises flushes the mappings of what it already wrote, is marked failed, and
 stops: later modules depend on it. A Ctrl-C (KeyboardInterrupt) flushes the same way and
 marks the module it stopped `interrupted`; the runs of the modules it never reached are
 dropped, so they keep showing what their last real run left.
+
+`sync_state` and `run_module` are the sync itself, shared with `sync --plan`
+(enhanced/plan.py), which runs them with a writer that writes nothing; everything else
+here (the lock, the module runs, the errors) is a run's bookkeeping, which a plan skips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import delete, select, update
 
@@ -30,8 +35,8 @@ from enhanced.rules import Failure
 from enhanced.status import holder_name, latest_runs
 from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
 from enhanced.sync.common import Counts
-from enhanced.sync.maps import MapWriter
 from enhanced.sync.state import SyncState
+from enhanced.sync.writer import BooksWriter, Writer
 
 MODE = "enhanced"
 #: the status of a module run a Ctrl-C stopped, or whose process died (enhanced.status)
@@ -61,6 +66,29 @@ def lock_name(connection_id: int) -> str:
     return f"enhanced-sync:{connection_id}"
 
 
+def modules_of(prefs: preferences.Prefs) -> list[Module]:
+    """The modules a sync runs: the chosen ones, in dependency order (E4)."""
+    return [m for m in MODULE_ORDER if prefs.wants(m)]
+
+
+def sync_state(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, writer: Writer,
+               previous: Mapping[str, str], today: dt.date) -> SyncState:
+    """The state one sync carries; `previous`: each module's last run status. A run whose
+    process died (left `in_progress`) or that was interrupted is reconciled, as a failed one."""
+    st = SyncState(ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=today, writer=writer)
+    st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
+                    if previous.get(m.value) in ("failed", "in_progress", INTERRUPTED)}
+    return st
+
+
+def run_module(st: SyncState, module: Module, counts: Counts) -> list[Failure]:
+    """One module; then the next ones see the ids it wrote and the records it failed."""
+    failures = MODULES[module](st, counts)
+    st.writer.flush()
+    st.failed[module.value] = {f.record_id: f.reason_code for f in failures}
+    return failures
+
+
 def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
     with ctx.store.session() as s:
         row = repo.live_connection(s, MODE)
@@ -72,7 +100,7 @@ def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
 
 def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress: Progress | None) -> SyncReport:
     now = ctx.clock.now()
-    modules = [m for m in MODULE_ORDER if prefs.wants(m)]
+    modules = modules_of(prefs)
     with ctx.store.session() as s:
         # we hold the lock: an in_progress run is one whose process died
         s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == "in_progress")
@@ -83,14 +111,10 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
         s.add_all(runs.values())
         s.flush()
         run_ids = {m: r.id for m, r in runs.items()}
-    st = SyncState(
-        ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=now.date(),
-        writer=MapWriter(ctx.store, row.id, now),
-    )
+    st = sync_state(ctx, row, prefs, BooksWriter(ctx.books, ctx.store, row.id, now),
+                    {m: r.status for m, r in previous.items()}, now.date())
     shown: dict[str, tuple[int, int | None]] = {}
     st.progress = _remembered(progress or no_progress, shown)
-    st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
-                    if m.value in previous and previous[m.value].status in ("failed", INTERRUPTED)}
     report_counts: dict[str, dict[str, int]] = {}
     report_errors: list[dict[str, str]] = []
     for i, module in enumerate(modules):
@@ -98,8 +122,7 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
         _mark_started(ctx, run_ids[module])
         st.progress(module.value, 0, None)  # shown as it starts, before its first project
         try:
-            failures = MODULES[module](st, counts)
-            st.writer.flush()
+            failures = run_module(st, module, counts)
         except BaseException as exc:
             _abort(ctx, st, [run_ids[m] for m in modules[i:]], counts, interrupted=isinstance(exc, KeyboardInterrupt))
             raise

@@ -19,8 +19,8 @@ STAFF_ROLE = "timesheetstaff"
 class People:
     def __init__(self, st: SyncState) -> None:
         self.st = st
-        self.users = maps.load(st.ctx.store, st.cid, "user")
-        self.members = maps.load(st.ctx.store, st.cid, "project_user")
+        self.users = st.writer.mapped("user")
+        self.members = st.writer.mapped("project_user")
         self._books: dict[str, dict[str, Any]] | None = None
         # fingerprints asked for once per log: memoized, a re-sync hashes each pair once
         self._fps: dict[tuple[tuple[str, str], ...], str] = {}
@@ -56,9 +56,9 @@ class People:
         if books_id is not None:
             return books_id, False
         email = str(user.get("email", "")).lower()
-        made = self.st.books.create_user({"name": str(user.get("name", "")), "email": email, "user_role": STAFF_ROLE})
+        made = self.st.writer.create_user({"name": str(user.get("name", "")), "email": email, "user_role": STAFF_ROLE})
         books_id = str(made["user_id"])
-        self.st.books.mark_user_inactive(books_id)
+        self.st.writer.mark_user_inactive(books_id)
         self.books_by_email()[email] = made
         self._remember(str(user["id"]), books_id, self._fingerprint(email=email))
         return books_id, True
@@ -74,7 +74,7 @@ class People:
         current = self.members.get(key)
         if current is not None and current.fingerprint == fp:
             return False
-        self.st.books.add_project_user(books_project_id, {"users": [{"user_id": books_user_id}]})
+        self.st.writer.add_project_user(books_project_id, {"users": [{"user_id": books_user_id}]})
         self.st.writer.put("project_user", key, books_user_id, fp)
         self.members[key] = maps.Mapped(books_user_id, fp)
         return True

@@ -30,7 +30,7 @@ class Customers:
 
     def __init__(self, st: SyncState) -> None:
         self.st = st
-        self.mapped = maps.load(st.ctx.store, st.cid, "customer")
+        self.mapped = st.writer.mapped("customer")
         self._by_name: dict[str, dict[str, Any]] | None = None
 
     def by_name(self) -> dict[str, dict[str, Any]]:
@@ -50,7 +50,7 @@ class Customers:
         if project_client_check({}, client, books_currency) is not None:
             return None, f"client {name!r} is in {currency}, the Books contact is in {books_currency}"
         if contact is None:
-            contact = self.st.books.create_contact({
+            contact = self.st.writer.create_contact({
                 "contact_name": name, "contact_type": "customer", "currency_code": currency,
             })
             self.by_name()[name] = contact
@@ -63,7 +63,7 @@ class Customers:
 def run(st: SyncState, counts: Counts) -> list[Failure]:
     failures: list[Failure] = []
     customers = Customers(st)
-    mapped = maps.load(st.ctx.store, st.cid, "project")
+    mapped = st.writer.mapped("project")
     claimed = {m.books_id for m in mapped.values()}
     finder = Finder(lambda: st.books.list_projects(), lambda r: (r.get("project_name"), str(r.get("customer_id"))),
                     "project_id", claimed)
@@ -82,7 +82,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
         payload = project_payload(st, p, customer_id)
         apply(
             st, counts, kind="project", projects_id=pid, payload=payload, current=mapped.get(pid),
-            create=partial(st.books.create_project, payload),
+            create=partial(st.writer.create_project, payload),
             update=partial(_update, st, payload),
             id_field="project_id", finder=finder, key=(payload["project_name"], customer_id),
         )
@@ -91,7 +91,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
 
 
 def _update(st: SyncState, payload: dict[str, Any], books_id: str) -> None:
-    st.books.update_project(books_id, payload)
+    st.writer.update_project(books_id, payload)
 
 
 def project_payload(st: SyncState, p: dict[str, Any], customer_id: str) -> dict[str, Any]:

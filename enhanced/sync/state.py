@@ -1,20 +1,23 @@
 """What one sync carries from module to module: the connection, the clients, today's date,
-the preferences read at the start, and upstream listings fetched once and reused."""
+the preferences read at the start, the writer every write goes through (a run's or a
+plan's, see writer.py), the failures of the modules run so far, and upstream listings
+fetched once and reused."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bridge.context import Context
 from bridge.progress import Progress, no_progress
 from bridge.store.tables import ConnectionRow
+from enhanced import errors
 from enhanced.preferences import Prefs
-from enhanced.sync.maps import MapWriter
+from enhanced.sync.writer import BooksReads, Writer
 
 if TYPE_CHECKING:
-    from bridge.clients.books import BooksClient
     from bridge.clients.projects import ProjectsClient
 
 
@@ -26,11 +29,16 @@ class SyncState:
     prefs: Prefs
     projects: ProjectsClient
     today: dt.date
-    writer: MapWriter
+    writer: Writer
     #: (module, projects done, projects in all): see bridge.progress
     progress: Progress = no_progress
     #: modules whose last run did not complete: creates first look for a record made then
     reconcile: set[str] = field(default_factory=set)
+    #: the modules run so far in this sync: record id -> reason code of each failure
+    failed: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: when set (a plan), the upstream ids read by kind ("bug", "time_entry"), so a plan
+    #: counts the records without reading them twice
+    seen: dict[str, list[str]] | None = None
     _projects_list: list[dict[str, Any]] | None = None
     _portal_users: dict[str, dict[str, Any]] | None = None
     _books_user: dict[str, Any] | None = None
@@ -38,7 +46,8 @@ class SyncState:
     _tasks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
-    def books(self) -> BooksClient:
+    def books(self) -> BooksReads:
+        """Books, to read: every write goes through `writer`."""
         return self.ctx.books
 
     @property
@@ -65,6 +74,28 @@ class SyncState:
         if project_id not in self._tasks:
             self._tasks[project_id] = list(self.projects.list_tasks(project_id))
         return self._tasks[project_id]
+
+    def bugs_of(self, project_id: str) -> Iterator[dict[str, Any]]:
+        return self._seen("bug", self.projects.list_bugs(project_id))
+
+    def timelogs_of(self, project_id: str, types: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """A project's logs, streamed (a portal may hold 200,000 of them)."""
+        return self._seen("time_entry", self.projects.list_timelogs(project_id, types=types))
+
+    def _seen(self, kind: str, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        seen = self.seen.setdefault(kind, []) if self.seen is not None else None
+        for r in records:
+            if seen is not None:
+                seen.append(str(r["id"]))
+            yield r
+
+    def open_codes(self, module: str) -> dict[str, str]:
+        """record id -> reason code of `module`'s open errors: this sync's, once it ran the
+        module (a plan stores none), else the store's."""
+        if module in self.failed:
+            return self.failed[module]
+        with self.ctx.store.session() as s:
+            return errors.open_codes(s, self.cid, module)
 
     def books_me(self) -> dict[str, Any]:
         if self._books_user is None:

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 from enhanced.rules import Failure, upstream_failure
-from enhanced.sync import maps
 from enhanced.sync.common import Counts, Finder, apply
 from enhanced.sync.deps import Upstream, upstream
 from enhanced.sync.state import SyncState
@@ -43,14 +42,14 @@ def _task_name(record: dict[str, Any]) -> Any:
 
 
 def _update_task(st: SyncState, books_pid: str, body: dict[str, Any], books_id: str) -> None:
-    st.books.update_task(books_pid, books_id, body)
+    st.writer.update_task(books_pid, books_id, body)
 
 
 def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name: Any, payload: Any,
                   on_unfetched: Any) -> list[Failure]:
     """Tasks and bugs alike: per project, map each child to a Books task of the project."""
     projects: Upstream = upstream(st, "projects", "project")
-    mapped = maps.load(st.ctx.store, st.cid, kind)
+    mapped = st.writer.mapped(kind)
     failures: list[Failure] = []
     upstream_projects = st.upstream_projects()
     for n, p in enumerate(upstream_projects, start=1):
@@ -66,7 +65,7 @@ def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name:
                 else:
                     failures.append(f)
             continue
-        finder = Finder(partial(st.books.list_tasks, books_pid), _task_name, "task_id",
+        finder = Finder(st.writer.under(books_pid, partial(st.books.list_tasks, books_pid)), _task_name, "task_id",
                         {m.books_id for m in mapped.values()})
         for c in children:
             counts.fetched += 1
@@ -74,7 +73,7 @@ def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name:
             apply(
                 st, counts, kind=kind, projects_id=str(c["id"]), payload={**body, "project": books_pid},
                 current=mapped.get(str(c["id"])),
-                create=partial(st.books.create_task, books_pid, body),
+                create=partial(st.writer.create_task, books_pid, body),
                 update=partial(_update_task, st, books_pid, body),
                 id_field="task_id", finder=finder, key=body["task_name"],
             )

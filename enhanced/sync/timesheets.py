@@ -54,8 +54,8 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     projects = upstream(st, "projects", "project")
     tasks = upstream(st, "tasks", "task")
     bugs = upstream(st, "bugs", "bug")
-    generals = maps.load(st.ctx.store, st.cid, "general_task")
-    entries = maps.load(st.ctx.store, st.cid, "time_entry")
+    generals = st.writer.mapped("general_task")
+    entries = st.writer.mapped("time_entry")
     people = People(st)
     portal_users = st.portal_users()
     rule = time_rule(st)
@@ -67,10 +67,10 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     for n, p in enumerate(upstream_projects, start=1):
         pid = str(p["id"])
         books_pid = projects.books_id(pid)
-        finder = Finder(partial(st.books.list_time_entries, project_id=books_pid),
+        finder = Finder(st.writer.under(books_pid, partial(st.books.list_time_entries, project_id=books_pid)),
                         _entry_key, "time_entry_id", claimed)
         invoiced_tasks: set[str] | None = None  # read once per project, when a log needs it
-        for log in st.projects.list_timelogs(pid, types=log_types(st.prefs.general_timesheets)):
+        for log in st.timelogs_of(pid, log_types(st.prefs.general_timesheets)):
             counts.fetched += 1
             lid = str(log["id"])
             when = log_date(log)  # once: a re-sync reads 200,000 of them
@@ -120,7 +120,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
                     created = {**payload, "is_billable": False}
             apply(
                 st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
-                create=partial(st.books.create_time_entry, created, marker=marker(lid)),
+                create=partial(st.writer.create_time_entry, created, marker=marker(lid)),
                 update=partial(_update_entry, st, payload),
                 id_field="time_entry_id", finder=finder, key=marker(lid),
             )
@@ -131,7 +131,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
 def _update_entry(st: SyncState, payload: dict[str, Any], books_id: str) -> None:
     """Books refuses edits to an invoiced entry: what was billed stays as billed."""
     try:
-        st.books.update_time_entry(books_id, payload)
+        st.writer.update_time_entry(books_id, payload)
     except ServiceError as exc:
         if exc.status != 400 or "invoiced" not in exc.message.lower():
             raise
@@ -173,9 +173,10 @@ def _general_task(st: SyncState, pid: str, books_pid: str, generals: dict[str, m
     if current is not None:
         return current.books_id
     body = {"task_name": GENERAL_TASK, "description": "General timesheets from Projects", "is_billable": True}
-    finder = Finder(lambda: st.books.list_tasks(books_pid), lambda r: r.get("task_name"), "task_id", set())
+    finder = Finder(st.writer.under(books_pid, lambda: st.books.list_tasks(books_pid)), lambda r: r.get("task_name"),
+                    "task_id", set())
     found = finder.take(GENERAL_TASK) if "general_task" in st.reconcile else None
-    books_tid = found or create_once(lambda: st.books.create_task(books_pid, body), "task_id", finder, GENERAL_TASK)
+    books_tid = found or create_once(lambda: st.writer.create_task(books_pid, body), "task_id", finder, GENERAL_TASK)
     fp = record_fingerprint({**body, "project": books_pid})
     st.writer.put("general_task", pid, books_tid, fp)
     generals[pid] = maps.Mapped(books_tid, fp)

@@ -8,7 +8,6 @@ from typing import Any
 
 from bridge.store.repo import record_fingerprint
 from enhanced.rules import Failure
-from enhanced.sync import maps
 from enhanced.sync.common import Counts
 from enhanced.sync.deps import upstream
 from enhanced.sync.state import SyncState
@@ -23,8 +22,8 @@ def rate_of(member: dict[str, Any], portal_user: dict[str, Any] | None) -> str |
 
 def run(st: SyncState, counts: Counts) -> list[Failure]:
     projects = upstream(st, "projects", "project")
-    members = maps.load(st.ctx.store, st.cid, "project_user")
-    rates = maps.load(st.ctx.store, st.cid, "user_rate")
+    members = st.writer.mapped("project_user")
+    rates = st.writer.mapped("user_rate")
     portal_users = st.portal_users()
     upstream_projects = st.upstream_projects()
     for n, p in enumerate(upstream_projects, start=1):
@@ -49,7 +48,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
                 counts.skipped += 1
                 continue
             # re-assigning a member with a rate is how Books sets it (idempotent on user_id)
-            st.books.add_project_user(books_pid, {"users": [{"user_id": member.books_id, "rate": rate}]})
+            st.writer.add_project_user(books_pid, {"users": [{"user_id": member.books_id, "rate": rate}]})
             st.writer.put("user_rate", key, member.books_id, fp)
             counts.updated += 1 if current else 0
             counts.created += 0 if current else 1

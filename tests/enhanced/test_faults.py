@@ -93,7 +93,7 @@ def test_kill_midway_and_rerun_creates_no_duplicates(make_world: Any, monkeypatc
     world.ctx.books = Killer(real, after)
     with monkeypatch.context() as m:
         if hard:  # no flush, runs left in_progress: what kill -9 leaves behind
-            m.setattr("enhanced.sync.engine._abort", lambda ctx, st, run_ids, counts, **_: st.writer.pending.clear())
+            m.setattr("enhanced.sync.engine._abort", lambda ctx, st, run_ids, counts, **_: st.writer.maps.pending.clear())
         with pytest.raises(KeyboardInterrupt):
             integ.sync()
     world.ctx.books = real

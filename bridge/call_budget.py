@@ -1,7 +1,11 @@
-"""Call budgets: how many API calls a piece of work needs, and how long that takes under
-a plan's documented limits. The limits are the ones the clients pace by
-(`bridge.clients.limits`), so a plan and a run cannot disagree about them. Shared by
-`migrate plan` and the enhanced sync's plan mode."""
+"""Call-budget arithmetic, nothing more: a tally of API calls per service (`CallBudget`),
+the calls needed to list N records (`pages`), and how long a tally takes under a Books
+plan's documented limits (calls a minute, calls a day). The limits are the ones the
+clients pace by (`bridge.clients.limits`), so a plan and a run cannot disagree about them.
+
+It decides nothing about which calls a piece of work makes: `migrate plan` (migrate/plan.py)
+and `enhanced sync --plan` (enhanced/plan.py) each fill a tally, and this says how long it
+takes."""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ def pages(records: int, per_page: int = PAGE, empty_page_ends: bool = False) -> 
 
 @dataclass
 class CallBudget:
+    """Calls per service, and per service and what they do (`detail`)."""
+
     books: int = 0
     projects: int = 0
     detail: dict[str, int] = field(default_factory=dict)
