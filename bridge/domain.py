@@ -210,8 +210,24 @@ class IntegrationStatus:
 
 
 @dataclass(frozen=True)
+class SyncFailure:
+    """One record a sync could not bring over, why, and what to do (E8; legacy's mirror too)."""
+
+    module: str
+    record_id: str
+    reason_code: str
+    reason: str
+    fix: str
+    record_name: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"module": self.module, "record_id": self.record_id, "record_name": self.record_name,
+                "reason_code": self.reason_code, "reason": self.reason, "fix": self.fix}
+
+
+@dataclass(frozen=True)
 class SyncReport:
     """What one `sync` did: per module/kind counts, plus failures with reasons."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    errors: tuple[dict[str, str], ...] = ()
+    errors: tuple[SyncFailure, ...] = ()

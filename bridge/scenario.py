@@ -165,7 +165,7 @@ class _Run:
 
     def sync(self, op: Op) -> Outcome:
         report = self.integration.sync()
-        data = {"counts": report.counts, "errors": [dict(e) for e in report.errors]}
+        data = {"counts": report.counts, "errors": [e.to_json() for e in report.errors]}
         return f"synced with {len(report.errors)} error(s)", {}, data
 
     def record_expense(self, op: Op) -> Outcome:

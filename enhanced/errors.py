@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.domain import SyncFailure
 from bridge.store.tables import SyncError
 from enhanced.preferences import ALL_MODULES
-from enhanced.rules import Failure
 
 
 def open_errors(session: Session, connection_id: int, module: str | None = None) -> list[SyncError]:
@@ -30,7 +30,7 @@ def open_codes(session: Session, connection_id: int, module: str) -> dict[str, s
 
 def settle(
     session: Session, connection_id: int, module: str, run_id: int,
-    failures: Iterable[Failure], now: dt.datetime,
+    failures: Iterable[SyncFailure], now: dt.datetime,
 ) -> None:
     """Make the open errors of `module` be exactly `failures`."""
     current = {(e.record_id, e.reason_code): e for e in open_errors(session, connection_id, module)}

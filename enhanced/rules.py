@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.domain import SyncFailure
 from bridge.eligibility import TIME_REASONS, log_date
 
 
@@ -39,26 +40,14 @@ REASONS: dict[str, Reason] = {r.code: r for r in (
 )}
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One record that could not be fetched in one run."""
-
-    module: str
-    record_id: str
-    record_name: str
-    reason_code: str
-    reason: str
-    fix: str
-
-
-def failure(code: str, record_id: str, record_name: str, detail: str = "") -> Failure:
+def failure(code: str, record_id: str, record_name: str, detail: str = "") -> SyncFailure:
     r = REASONS[code]
     reason = r.when + (f": {detail}" if detail else "")
-    return Failure(r.module, record_id, record_name[:200], code, reason, r.fix)
+    return SyncFailure(r.module, record_id, code, reason, r.fix, record_name[:200])
 
 
 def upstream_failure(code: str, record_id: str, record_name: str, upstream: str,
-                     upstream_code: str | None) -> Failure:
+                     upstream_code: str | None) -> SyncFailure:
     """A dependent that fails because `upstream` failed: the reason names the upstream error."""
     detail = f"{upstream} failed with {upstream_code}" if upstream_code else f"{upstream} was not synced"
     return failure(code, record_id, record_name, detail)
@@ -86,7 +75,6 @@ def client_currency(client: Mapping[str, Any]) -> str:
 
 __all__ = [
     "REASONS",
-    "Failure",
     "Reason",
     "client_currency",
     "failure",

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.billing import claim_keys, confirm_claims
 from bridge.claims import claimed, settle_stale
-from bridge.domain import Invoice, Side, SyncReport, Transaction, TxnKind
+from bridge.domain import Invoice, Side, SyncFailure, SyncReport, Transaction, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.store.locks import NamedLock
 from bridge.store.repo import put_mappings, to_transaction, transaction_by_projects_id
@@ -73,7 +73,7 @@ MODULES = ("customers", "expenses", "invoices", "links")
 class Tally:
     counts: dict[str, Counter[str]] = dataclasses.field(
         default_factory=lambda: {m: Counter() for m in MODULES})
-    errors: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    errors: list[SyncFailure] = dataclasses.field(default_factory=list)
 
     def run(self, module: str, record_id: str, step: Callable[[], str]) -> None:
         """One record: count its outcome; an error is recorded and the sync goes on."""
@@ -82,9 +82,7 @@ class Tally:
             self.counts[module][step()] += 1
         except BridgeError as exc:
             self.counts[module]["failed"] += 1
-            self.errors.append({"module": module, "record_id": record_id,
-                                "reason_code": _reason(exc), "reason": exc.message,
-                                "fix": exc.hint or _fix(exc)})
+            self.errors.append(SyncFailure(module, record_id, _reason(exc), exc.message, exc.hint or _fix(exc)))
 
     def report(self) -> SyncReport:
         return SyncReport(counts={m: dict(c) for m, c in self.counts.items()}, errors=tuple(self.errors))

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from bridge.domain import (
+from bridge.domain import SyncFailure, (
     Connection,
     Credentials,
     Expense,
@@ -73,8 +73,8 @@ class FakeWithoutPreferences:
 
     def sync(self) -> SyncReport:
         self._call("sync")
-        return SyncReport({"projects": {"fetched": 2}}, ({"module": "projects", "record_id": "7",
-                                                         "reason_code": "project_no_primary_client"},))
+        return SyncReport({"projects": {"fetched": 2}}, (
+            SyncFailure("projects", "7", "project_no_primary_client", "no primary client", "add one", "Site"),))
 
     def create_invoice(self, project_id: str, customer_id: str | None = None,
                        side: Side = Side.BOOKS) -> Invoice:
@@ -209,7 +209,8 @@ def test_refs_and_ids_are_recorded_and_json_able() -> None:
     assert steps["record_expense"].ids == {"expense_id": "80"}
     assert steps["connect"].data["shared"] == {"name": "Org"}
     assert result.sync_errors() == [
-        {"module": "projects", "record_id": "7", "reason_code": "project_no_primary_client"}]
+        {"module": "projects", "record_id": "7", "record_name": "Site", "reason_code": "project_no_primary_client",
+         "reason": "no primary client", "fix": "add one"}]
     again = json.loads(json.dumps(result.to_json()))
     assert again["steps"][8]["outcome"] == "refused"
     assert "AlreadyInvoiced" in again["steps"][8]["detail"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enhanced.rules import Failure
+from bridge.domain import SyncFailure
 from enhanced.sync.common import Counts
 from enhanced.sync.state import SyncState
 from enhanced.sync.tasks import sync_children
@@ -30,7 +30,7 @@ def bug_payload(b: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     return sync_children(
         st, counts, kind="bug", items=st.bugs_of,
         name=lambda b: str(b.get("title", "")), payload=bug_payload,

@@ -25,13 +25,12 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import delete, select, update
 
 from bridge.context import Context
-from bridge.domain import MODULE_ORDER, Module, SyncReport
+from bridge.domain import MODULE_ORDER, Module, SyncFailure, SyncReport
 from bridge.progress import Progress, no_progress
 from bridge.store import repo
 from bridge.store.locks import NamedLock
 from bridge.store.tables import ConnectionRow, SyncRun
 from enhanced import errors, preferences
-from enhanced.rules import Failure
 from enhanced.status import holder_name, latest_runs
 from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
 from enhanced.sync.common import Counts
@@ -42,7 +41,7 @@ MODE = "enhanced"
 #: the status of a module run a Ctrl-C stopped, or whose process died (enhanced.status)
 INTERRUPTED = "interrupted"
 
-ModuleRun = Callable[[SyncState, Counts], list[Failure]]
+ModuleRun = Callable[[SyncState, Counts], list[SyncFailure]]
 MODULES: dict[Module, ModuleRun] = {
     Module.PROJECTS: projects.run,
     Module.USERS: users.run,
@@ -81,7 +80,7 @@ def sync_state(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, write
     return st
 
 
-def run_module(st: SyncState, module: Module, counts: Counts) -> list[Failure]:
+def run_module(st: SyncState, module: Module, counts: Counts) -> list[SyncFailure]:
     """One module; then the next ones see the ids it wrote and the records it failed."""
     failures = MODULES[module](st, counts)
     st.writer.flush()
@@ -116,7 +115,7 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
     shown: dict[str, tuple[int, int | None]] = {}
     st.progress = _remembered(progress or no_progress, shown)
     report_counts: dict[str, dict[str, int]] = {}
-    report_errors: list[dict[str, str]] = []
+    report_errors: list[SyncFailure] = []
     for i, module in enumerate(modules):
         counts = Counts()
         _mark_started(ctx, run_ids[module])
@@ -131,8 +130,7 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
         if total is None:  # it never said how many: it is done with what it had
             st.progress(module.value, done, done)
         report_counts[module.value] = {**counts.as_dict(), "failed": len(failures)}
-        report_errors.extend({"module": f.module, "record_id": f.record_id, "record_name": f.record_name,
-                              "reason_code": f.reason_code, "reason": f.reason, "fix": f.fix} for f in failures)
+        report_errors.extend(failures)
     return SyncReport(counts=report_counts, errors=tuple(report_errors))
 
 
@@ -142,7 +140,7 @@ def _mark_started(ctx: Context, run_id: int) -> None:
 
 
 def _finish(ctx: Context, connection_id: int, module: Module, run_id: int, counts: Counts,
-            failures: list[Failure]) -> None:
+            failures: list[SyncFailure]) -> None:
     now = ctx.clock.now()
     with ctx.store.session() as s:
         errors.settle(s, connection_id, module.value, run_id, failures, now)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from bridge.domain import SyncFailure
 from bridge.store.repo import record_fingerprint
-from enhanced.rules import Failure, client_currency, failure, project_client_check
+from enhanced.rules import client_currency, failure, project_client_check
 from enhanced.sync import maps
 from enhanced.sync.common import Counts, Finder, apply
 from enhanced.sync.state import SyncState
@@ -60,8 +61,8 @@ class Customers:
         return books_id, None
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
-    failures: list[Failure] = []
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
+    failures: list[SyncFailure] = []
     customers = Customers(st)
     mapped = st.writer.mapped("project")
     claimed = {m.books_id for m in mapped.values()}

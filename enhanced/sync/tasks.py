@@ -7,7 +7,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from enhanced.rules import Failure, upstream_failure
+from bridge.domain import SyncFailure
+from enhanced.rules import upstream_failure
 from enhanced.sync.common import Counts, Finder, apply
 from enhanced.sync.deps import Upstream, upstream
 from enhanced.sync.state import SyncState
@@ -28,7 +29,7 @@ def project_label(p: dict[str, Any]) -> str:
     return f"project {p['id']} ({p.get('name', '')})"
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     return sync_children(
         st, counts, kind="task", items=st.tasks_of,
         name=lambda t: str(t.get("name", "")), payload=task_payload,
@@ -46,11 +47,11 @@ def _update_task(st: SyncState, books_pid: str, body: dict[str, Any], books_id: 
 
 
 def sync_children(st: SyncState, counts: Counts, *, kind: str, items: Any, name: Any, payload: Any,
-                  on_unfetched: Any) -> list[Failure]:
+                  on_unfetched: Any) -> list[SyncFailure]:
     """Tasks and bugs alike: per project, map each child to a Books task of the project."""
     projects: Upstream = upstream(st, "projects", "project")
     mapped = st.writer.mapped(kind)
-    failures: list[Failure] = []
+    failures: list[SyncFailure] = []
     upstream_projects = st.upstream_projects()
     for n, p in enumerate(upstream_projects, start=1):
         pid = str(p["id"])

@@ -14,10 +14,11 @@ from functools import partial
 from typing import Any
 
 from bridge.clients import projects_v3 as v3
+from bridge.domain import SyncFailure
 from bridge.eligibility import TimeRule, approval_required, minutes_of
 from bridge.errors import ServiceError
 from bridge.store.repo import billed_task_ids, record_fingerprint
-from enhanced.rules import Failure, failure, log_date, upstream_failure
+from enhanced.rules import failure, log_date, upstream_failure
 from enhanced.sync import maps
 from enhanced.sync.common import Counts, Finder, apply, create_once
 from enhanced.sync.deps import upstream
@@ -50,7 +51,7 @@ def billed_upstream(st: SyncState, project_id: str, billed: set[str]) -> set[str
     return billed | {str(t["id"]) for t in st.tasks_of(project_id) if t.get("invoiced")}
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     projects = upstream(st, "projects", "project")
     tasks = upstream(st, "tasks", "task")
     bugs = upstream(st, "bugs", "bug")
@@ -62,7 +63,7 @@ def run(st: SyncState, counts: Counts) -> list[Failure]:
     with st.ctx.store.session() as s:
         billed = billed_task_ids(s, st.cid)
     claimed = {m.books_id for m in entries.values()}
-    failures: list[Failure] = []
+    failures: list[SyncFailure] = []
     upstream_projects = st.upstream_projects()
     for n, p in enumerate(upstream_projects, start=1):
         pid = str(p["id"])

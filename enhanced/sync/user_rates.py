@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.domain import SyncFailure
 from bridge.store.repo import record_fingerprint
-from enhanced.rules import Failure
 from enhanced.sync.common import Counts
 from enhanced.sync.deps import upstream
 from enhanced.sync.state import SyncState
@@ -20,7 +20,7 @@ def rate_of(member: dict[str, Any], portal_user: dict[str, Any] | None) -> str |
     return None
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     projects = upstream(st, "projects", "project")
     members = st.writer.mapped("project_user")
     rates = st.writer.mapped("user_rate")

@@ -4,14 +4,14 @@ arrive with their timesheets (see people.py)."""
 
 from __future__ import annotations
 
-from enhanced.rules import Failure
+from bridge.domain import SyncFailure
 from enhanced.sync.common import Counts
 from enhanced.sync.deps import upstream
 from enhanced.sync.people import People
 from enhanced.sync.state import SyncState
 
 
-def run(st: SyncState, counts: Counts) -> list[Failure]:
+def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     projects = upstream(st, "projects", "project")
     people = People(st)
     upstream_projects = st.upstream_projects()

@@ -25,7 +25,7 @@ def test_E4_sync_brings_projects_tasks_bugs_timesheets_in_module_order(make_worl
     integ = connect(world)
     report = integ.sync()
     assert list(report.counts) == [m.value for m in MODULE_ORDER]
-    assert [e["reason_code"] for e in report.errors] == ["timesheet_not_billable"]  # the one non-billable log
+    assert [e.reason_code for e in report.errors] == ["timesheet_not_billable"]  # the one non-billable log
     full = world.scenario["projects"]
     portal = full["portals"][0]["id"]
     pids = {p["id"] for p in full["projects"] if p["portal_id"] == portal}
