@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from bridge.domain import SyncFailure, (
+from bridge.domain import (
     Connection,
     Credentials,
     Expense,
@@ -24,6 +24,7 @@ from bridge.domain import SyncFailure, (
     Money,
     Portal,
     Side,
+    SyncFailure,
     SyncReport,
     Transaction,
 )
