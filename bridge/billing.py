@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bridge.domain import InvoiceLine, LeftOff, Side
+from bridge.domain import ConnectionState, InvoiceLine, LeftOff, Side
 from bridge.eligibility import TimeRule, log_left_off, minutes_of, work_left_off
 from bridge.errors import AlreadyInvoiced, InputError, NotConnected
 from bridge.store import Store
@@ -215,7 +215,7 @@ def billing_gate(s: Session, connection_id: int) -> str | None:
     rolled back bill nothing, whatever the order of the calls."""
     state = s.execute(select(ConnectionRow.state).where(ConnectionRow.id == connection_id)
                       .with_for_update(read=True)).scalar_one_or_none()
-    if state != "connected":
+    if state != ConnectionState.CONNECTED:
         return f"the integration is {state or 'gone'}; it cannot invoice"
     run = s.execute(select(MigrationRun.id, MigrationRun.state).where(or_(
         and_(MigrationRun.source_connection_id == connection_id, MigrationRun.state != "rolled_back"),

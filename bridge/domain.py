@@ -47,6 +47,36 @@ class Role(StrEnum):
     OTHER = "other"
 
 
+class Mode(StrEnum):
+    """The two generations of the integration (S2: bridge.modes maps each to its class)."""
+
+    LEGACY = "legacy"
+    ENHANCED = "enhanced"
+
+
+class ConnectionState(StrEnum):
+    """A stored connection's state: the one list (the store keeps the value)."""
+
+    CONNECTED = "connected"
+    DISABLED = "disabled"
+    DISCONNECTED = "disconnected"
+    MIGRATED = "migrated"  # a legacy connection a migration carried to enhanced (M4)
+
+
+#: connections that still count as the organization's integration (enabled or not)
+LIVE_STATES: tuple[ConnectionState, ...] = (ConnectionState.CONNECTED, ConnectionState.DISABLED)
+
+
+class ModuleState(StrEnum):
+    """A sync module's (or legacy mirror kind's) state as status shows it (E5)."""
+
+    SYNCED = "synced"
+    FAILED = "failed"
+    IN_PROGRESS = "in_progress"
+    INTERRUPTED = "interrupted"
+    NEVER = "never"
+
+
 class Module(StrEnum):
     """Enhanced sync modules, in dependency order (E4)."""
 
@@ -178,7 +208,7 @@ class Connection:
     portal_id: str
     organization_id: str
     email: str
-    state: str  # connected | disabled | disconnected
+    state: str  # a ConnectionState value
     shared: dict[str, str] = field(default_factory=dict)  # L10/E2: what we shared with Projects
     connected_at: dt.datetime | None = None
 
@@ -186,7 +216,7 @@ class Connection:
 @dataclass(frozen=True)
 class ModuleStatus:
     module: str
-    state: str  # synced | failed | interrupted | in_progress | never
+    state: str  # a ModuleState value
     last_synced_at: dt.datetime | None
     fetched: int = 0
     failed: int = 0
@@ -202,9 +232,9 @@ class IntegrationStatus:
     def badge(self) -> str:
         if self.connection is None:
             return "Not connected"
-        if self.connection.state != "connected":
+        if self.connection.state != ConnectionState.CONNECTED:
             return self.connection.state.capitalize()
-        if any(m.state == "in_progress" for m in self.modules):
+        if any(m.state == ModuleState.IN_PROGRESS for m in self.modules):
             return "Sync in Progress"
         return "Active"
 

@@ -10,6 +10,7 @@ import importlib
 import os
 from typing import TYPE_CHECKING
 
+from bridge.domain import Mode
 from bridge.errors import InputError
 
 if TYPE_CHECKING:
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
     from bridge.interface import Integration
 
 MODES: dict[str, str] = {
-    "legacy": "legacy.integration:LegacyIntegration",
-    "enhanced": "enhanced.integration:EnhancedIntegration",
+    Mode.LEGACY: "legacy.integration:LegacyIntegration",
+    Mode.ENHANCED: "enhanced.integration:EnhancedIntegration",
 }
 DEFAULT_MODE_ENV = "BRIDGE_MODE"
 

@@ -11,6 +11,7 @@ from bridge.capabilities import operation_key
 from bridge.context import Context
 from bridge.domain import (
     Connection,
+    ConnectionState,
     Credentials,
     Expense,
     IntegrationStatus,
@@ -48,7 +49,7 @@ class EnhancedIntegration:
 
     def disconnect(self) -> None:
         self._require("disconnect")
-        setup.set_state(self.ctx, "disconnected")
+        setup.set_state(self.ctx, ConnectionState.DISCONNECTED.value)
 
     def update_credentials(self, email: str | None = None, key: str | None = None) -> Connection:
         self._require("update_credentials")
@@ -135,7 +136,7 @@ class EnhancedIntegration:
     # -- E10, E11 ----------------------------------------------------------------------------------
     def disable(self) -> None:
         self._require("disable")
-        setup.set_state(self.ctx, "disabled")
+        setup.set_state(self.ctx, ConnectionState.DISABLED.value)
 
     def reenable(self, portal_id: str) -> Connection:
         self._require("reenable")

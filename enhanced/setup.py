@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bridge.context import Context
-from bridge.domain import Connection, Credentials, Portal, Role
+from bridge.domain import Connection, ConnectionState, Credentials, Portal, Role
 from bridge.errors import NotConnected, PermissionRefused, PortalMismatch, ServiceError
 from bridge.store import repo
 from bridge.store.tables import ConnectionRow, MigrationRun
@@ -76,7 +76,7 @@ def connect(ctx: Context, credentials: Credentials, portal_id: str) -> Connectio
         if existing is not None and existing.state in repo.LIVE_STATES:
             if existing.portal_id != portal_id:
                 raise _mismatch(existing, portal_id)
-            if existing.state == "disabled":
+            if existing.state == ConnectionState.DISABLED:
                 raise NotConnected(
                     f"the enhanced integration with portal {portal_id} is disabled",
                     hint=f"run `bridge enhanced reenable --portal {portal_id}`",
@@ -155,7 +155,7 @@ def reenable(ctx: Context, portal_id: str) -> Connection:
                                hint="finish it with `bridge migrate run` (or undo it with `bridge migrate rollback`)")
         ctx.credentials_of(row)  # a migrated connection must carry its key over
         now = ctx.clock.now()
-        repo.set_state(row, "connected", now)
+        repo.set_state(row, ConnectionState.CONNECTED.value, now)
         if run is not None:
             run.reenabled_at = now
         if repo.preferences(s, row.id) is None:

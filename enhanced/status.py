@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bridge.domain import MODULE_ORDER, ModuleStatus
+from bridge.domain import MODULE_ORDER, ModuleState, ModuleStatus
 from bridge.store.tables import SyncRun
 
 
@@ -38,13 +38,13 @@ def holder_alive(holder: str) -> bool:
 
 def run_state(run: SyncRun) -> str:
     """in_progress, synced, failed (aborted, or completed with record errors) or interrupted."""
-    if run.status == "in_progress":
-        return "in_progress" if holder_alive(run.holder) else "interrupted"
-    if run.status == "synced" and run.failed == 0:
-        return "synced"
-    if run.status == "interrupted":
-        return "interrupted"
-    return "failed"
+    if run.status == ModuleState.IN_PROGRESS:
+        return ModuleState.IN_PROGRESS if holder_alive(run.holder) else ModuleState.INTERRUPTED
+    if run.status == ModuleState.SYNCED and run.failed == 0:
+        return ModuleState.SYNCED
+    if run.status == ModuleState.INTERRUPTED:
+        return ModuleState.INTERRUPTED
+    return ModuleState.FAILED
 
 
 def latest_runs(session: Session, connection_id: int) -> dict[str, SyncRun]:
@@ -60,14 +60,14 @@ def module_statuses(session: Session, connection_id: int) -> tuple[ModuleStatus,
     runs = latest_runs(session, connection_id)
     last_ok: dict[str, Any] = dict(session.execute(
         select(SyncRun.module, func.max(SyncRun.ended_at))
-        .where(SyncRun.connection_id == connection_id, SyncRun.status == "synced")
+        .where(SyncRun.connection_id == connection_id, SyncRun.status == ModuleState.SYNCED.value)
         .group_by(SyncRun.module)
     ).all())
     out = []
     for m in MODULE_ORDER:
         run = runs.get(m.value)
         if run is None:
-            out.append(ModuleStatus(m.value, "never", None))
+            out.append(ModuleStatus(m.value, ModuleState.NEVER, None))
             continue
         out.append(ModuleStatus(m.value, run_state(run), last_ok.get(m.value), run.fetched, run.failed))
     return tuple(out)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bridge.domain import Connection, Credentials, Portal, Role
+from bridge.domain import Connection, ConnectionState, Credentials, Portal, Role
 from bridge.errors import PermissionRefused, PortalMismatch, ServiceError
 from bridge.secrets import connection_key_name
 from bridge.store.repo import (
@@ -120,7 +120,7 @@ def connect(ctx: Context, credentials: Credentials, portal_id: str) -> Connectio
             row.email = credentials.email
             row.key_fingerprint = key_fingerprint(credentials.zsc_key)
             row.shared_name, row.shared_email = str(org.get("name", "")), str(org.get("email", ""))
-            set_state(row, "connected", now)
+            set_state(row, ConnectionState.CONNECTED.value, now)
         else:
             row = new_connection(
                 s, mode=MODE, organization_id=org_id, portal_id=portal_id,
@@ -138,7 +138,7 @@ def disconnect(ctx: Context) -> None:
     with ctx.store.session() as s:
         live = s.get(ConnectionRow, row.id)
         assert live is not None
-        set_state(live, "disconnected", ctx.clock.now())
+        set_state(live, ConnectionState.DISCONNECTED.value, ctx.clock.now())
     # A disconnected integration has no use for the key: do not keep it around.
     ctx.secrets.delete(connection_key_name(row.mode, row.id))
 
@@ -156,5 +156,6 @@ def set_enabled(ctx: Context, enabled: bool, portal_id: str | None = None) -> Co
     with ctx.store.session() as s:
         live = s.get(ConnectionRow, row.id)
         assert live is not None
-        set_state(live, "connected" if enabled else "disabled", ctx.clock.now())
+        set_state(live, (ConnectionState.CONNECTED if enabled else ConnectionState.DISABLED).value,
+                  ctx.clock.now())
         return to_connection(live)

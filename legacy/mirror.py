@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.billing import claim_keys, confirm_claims
 from bridge.claims import claimed, settle_stale
-from bridge.domain import Invoice, Side, SyncFailure, SyncReport, Transaction, TxnKind
+from bridge.domain import Invoice, ModuleState, Side, SyncFailure, SyncReport, Transaction, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.store.locks import NamedLock
 from bridge.store.repo import put_mappings, to_transaction, transaction_by_projects_id
@@ -318,7 +318,7 @@ def _record_runs(ctx: Context, row: ConnectionRow, started: dt.datetime, tally: 
         for module in ("expenses", "invoices"):
             c = tally.counts[module]
             s.add(SyncRun(connection_id=row.id, module=module, started_at=started, ended_at=ended,
-                          status="failed" if c["failed"] else "synced", fetched=c["fetched"],
+                          status=(ModuleState.FAILED if c["failed"] else ModuleState.SYNCED).value, fetched=c["fetched"],
                           created=c["created"], updated=c["updated"], skipped=c["skipped"],
                           failed=c["failed"], holder="legacy"))
 

@@ -14,7 +14,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.domain import Connection, InvoiceLine, Money, Side, Transaction, TxnKind
+from bridge.domain import LIVE_STATES as DOMAIN_LIVE_STATES
+from bridge.domain import (
+    Connection,
+    ConnectionState,
+    InvoiceLine,
+    Money,
+    Side,
+    Transaction,
+    TxnKind,
+)
 from bridge.errors import NotConnected
 from bridge.store.bulk import upsert
 from bridge.store.tables import (
@@ -26,7 +35,7 @@ from bridge.store.tables import (
     TransactionRow,
 )
 
-LIVE_STATES = ("connected", "disabled")
+LIVE_STATES = tuple(s.value for s in DOMAIN_LIVE_STATES)
 
 
 def key_fingerprint(key: str) -> str:
@@ -50,7 +59,7 @@ def live_connection(session: Session, mode: str) -> ConnectionRow:
     row = latest_connection(session, mode)
     if row is None:
         raise NotConnected(f"no {mode} integration is connected", hint=f"run `bridge {mode} connect` first")
-    if row.state == "migrated":
+    if row.state == ConnectionState.MIGRATED:
         raise NotConnected(f"the {mode} integration to portal {row.portal_id} was migrated",
                            hint="operate it with `bridge enhanced ...`; `bridge migrate rollback` undoes the move")
     if row.state not in LIVE_STATES:
@@ -60,7 +69,7 @@ def live_connection(session: Session, mode: str) -> ConnectionRow:
 
 
 def require_enabled(row: ConnectionRow) -> None:
-    if row.state != "connected":
+    if row.state != ConnectionState.CONNECTED:
         raise NotConnected(
             f"the {row.mode} integration is {row.state}",
             hint=f"run `bridge {row.mode} reenable --portal {row.portal_id}`",
@@ -73,7 +82,7 @@ def new_connection(
 ) -> ConnectionRow:
     row = ConnectionRow(
         mode=mode, organization_id=organization_id, portal_id=portal_id, email=email,
-        state="connected", shared_name=shared_name, shared_email=shared_email,
+        state=ConnectionState.CONNECTED.value, shared_name=shared_name, shared_email=shared_email,
         key_fingerprint=key_fingerprint(key) if key else "", connected_at=now, changed_at=now,
         migrated_from=migrated_from,
     )

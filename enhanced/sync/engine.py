@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import delete, select, update
 
 from bridge.context import Context
-from bridge.domain import MODULE_ORDER, Module, SyncFailure, SyncReport
+from bridge.domain import MODULE_ORDER, Module, ModuleState, SyncFailure, SyncReport
 from bridge.progress import Progress, no_progress
 from bridge.store import repo
 from bridge.store.locks import NamedLock
@@ -39,7 +39,7 @@ from enhanced.sync.writer import BooksWriter, Writer
 
 MODE = "enhanced"
 #: the status of a module run a Ctrl-C stopped, or whose process died (enhanced.status)
-INTERRUPTED = "interrupted"
+INTERRUPTED = ModuleState.INTERRUPTED.value
 
 ModuleRun = Callable[[SyncState, Counts], list[SyncFailure]]
 MODULES: dict[Module, ModuleRun] = {
@@ -76,7 +76,7 @@ def sync_state(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, write
     process died (left `in_progress`) or that was interrupted is reconciled, as a failed one."""
     st = SyncState(ctx=ctx, conn=row, prefs=prefs, projects=ctx.projects_of(row), today=today, writer=writer)
     st.reconcile = {k for m in MODULE_ORDER for k in KINDS[m]
-                    if previous.get(m.value) in ("failed", "in_progress", INTERRUPTED)}
+                    if previous.get(m.value) in (ModuleState.FAILED, ModuleState.IN_PROGRESS, INTERRUPTED)}
     return st
 
 
@@ -102,10 +102,10 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
     modules = modules_of(prefs)
     with ctx.store.session() as s:
         # we hold the lock: an in_progress run is one whose process died
-        s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == "in_progress")
+        s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == ModuleState.IN_PROGRESS.value)
                   .values(status=INTERRUPTED))
         previous = latest_runs(s, row.id)
-        runs = {m: SyncRun(connection_id=row.id, module=m.value, started_at=now, status="in_progress",
+        runs = {m: SyncRun(connection_id=row.id, module=m.value, started_at=now, status=ModuleState.IN_PROGRESS.value,
                            holder=holder_name()) for m in modules}
         s.add_all(runs.values())
         s.flush()
@@ -145,7 +145,7 @@ def _finish(ctx: Context, connection_id: int, module: Module, run_id: int, count
     with ctx.store.session() as s:
         errors.settle(s, connection_id, module.value, run_id, failures, now)
         s.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-            status="synced", ended_at=now, failed=len(failures), **counts.as_dict()))
+            status=ModuleState.SYNCED.value, ended_at=now, failed=len(failures), **counts.as_dict()))
 
 
 def _abort(ctx: Context, st: SyncState, run_ids: list[int], counts: Counts, *, interrupted: bool = False) -> None:
@@ -158,12 +158,12 @@ def _abort(ctx: Context, st: SyncState, run_ids: list[int], counts: Counts, *, i
         now = ctx.clock.now()
         with ctx.store.session() as s:
             s.execute(update(SyncRun).where(SyncRun.id == run_ids[0]).values(
-                status=INTERRUPTED if interrupted else "failed", ended_at=now, **counts.as_dict()))
+                status=INTERRUPTED if interrupted else ModuleState.FAILED.value, ended_at=now, **counts.as_dict()))
             later = SyncRun.id.in_(run_ids[1:])
             if interrupted:
                 s.execute(delete(SyncRun).where(later))
             else:
-                s.execute(update(SyncRun).where(later).values(status="failed", ended_at=now))
+                s.execute(update(SyncRun).where(later).values(status=ModuleState.FAILED.value, ended_at=now))
 
 
 def _remembered(progress: Progress, shown: dict[str, tuple[int, int | None]]) -> Progress:
@@ -177,4 +177,4 @@ def _remembered(progress: Progress, shown: dict[str, tuple[int, int | None]]) ->
 def running(ctx: Context, connection_id: int) -> list[SyncRun]:
     with ctx.store.session() as s:
         return list(s.execute(select(SyncRun).where(
-            SyncRun.connection_id == connection_id, SyncRun.status == "in_progress")).scalars())
+            SyncRun.connection_id == connection_id, SyncRun.status == ModuleState.IN_PROGRESS.value)).scalars())
