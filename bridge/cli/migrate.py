@@ -267,7 +267,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
     Example: `bridge migrate demo small-agency`
     """
     from bridge.modes import open_integration
-    from bridge.replay import replay
+    from bridge.replay import replay, seed_sandbox
     from migrate.verify import verify_migration
 
     data = resolve_fixture(fixture)
@@ -283,7 +283,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
               verbosity=parent.verbosity, progress=parent.progress)
     cctx.call_on_close(app.close)
     sandbox = app.sandbox()
-    sandbox.seed(data)
+    seed_sandbox(sandbox, data)
     ctx = app.context()
     steps = replay(data, open_integration("legacy", ctx), ctx)
     if not app.json:

@@ -7,7 +7,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.modes import open_integration
-from bridge.replay import replay
+from bridge.replay import replay, seed_sandbox
 from bridge.scenario import ScenarioResult
 
 
@@ -30,7 +30,7 @@ def run(app: App, fixture: str, mode_opt: str | None) -> None:
     data = resolve_fixture(fixture)
     sandbox = app.sandbox()
     sandbox.reset()
-    sandbox.seed(data)
+    seed_sandbox(sandbox, data)
     ctx = app.context()
     result: ScenarioResult = replay(data, open_integration(mode_opt or app.mode, ctx), ctx)
 
