@@ -73,8 +73,8 @@ def json_path(parts: Parts) -> str:
             out += f"[{part}]"
         elif _IDENTIFIER.match(part):
             out += f".{part}"
-        else:
-            out += f"['{part}']"
+        else:  # a lone surrogate is written as its escape, so the path can be printed
+            out += "['" + part.encode("utf-8", "backslashreplace").decode("utf-8") + "']"
     return out
 
 

@@ -1,10 +1,19 @@
 """Load and validate scenario fixtures (F1).
 
-A scenario is checked in two passes: the JSON Schema (`fixtures/schema/scenario.schema.json`,
-Draft 2020-12, with date formats checked), then the cross-references a schema cannot express
-(`bridge._fixture_refs`). Either pass refuses a bad file with `FixtureError(file, json_path,
-rule)`: one error, the most relevant, with the JSON path of the offending field. No
-`jsonschema` error reaches the caller.
+A scenario file is checked in these passes, each refusing with `FixtureError(file, json_path,
+rule)`: one error, the most relevant, with the JSON path of the offending field:
+
+1. before parsing (`bridge._fixture_limits`): its size, by `stat`, and how deeply it nests,
+   by a scan of the raw text, so a huge or deeply nested file is refused at once and
+   `json.loads` never recurses out;
+2. text that encodes as UTF-8 (no lone surrogate from a `"\\ud800"` escape);
+3. the JSON Schema (`fixtures/schema/scenario.schema.json`, Draft 2020-12, with date formats
+   checked): shapes, and the limits on money, minutes, dates and lengths the replay can run,
+   each with where it comes from in the schema's description;
+4. whole numbers written without a fraction or exponent (the schema's integers take `1.0`);
+5. the cross-references a schema cannot express (`bridge._fixture_refs`).
+
+No `jsonschema` error reaches the caller; `check_files` gives every file its own verdict.
 """
 
 from __future__ import annotations
@@ -19,6 +28,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, relevance
 
+from bridge._fixture_limits import (
+    check_data_depth,
+    check_text,
+    check_text_depth,
+    check_whole_numbers,
+    file_text,
+    parse,
+)
 from bridge._fixture_refs import check_references, json_path
 from bridge.errors import FixtureError
 
@@ -43,27 +60,55 @@ def list_scenarios(directory: Path = SCENARIOS_DIR) -> list[Path]:
 def load_scenario(path: str | Path) -> dict[str, Any]:
     """Read, parse and validate one scenario file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(source, "$", f"cannot read the file: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        rule = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise FixtureError(source, "$", rule) from None
-    return validate_scenario(data, source)
+    text = file_text(Path(path), source)
+    check_text_depth(text, source)
+    return validate_scenario(parse(text, source), source)
 
 
 def validate_scenario(data: Any, source: str) -> dict[str, Any]:
-    """Check `data` against the schema and the cross-references; return it unchanged."""
+    """Check `data` against the limits, the schema and the cross-references; return it
+    unchanged."""
+    check_data_depth(data, source)
+    check_text(data, source)
     error = _most_relevant(_validator().iter_errors(data))
     if error is not None:
         path, rule = _explain(error)
         raise FixtureError(source, path, rule)
+    check_whole_numbers(data, source)
     check_references(data, source)
     result: dict[str, Any] = data
     return result
+
+
+def replay_fault(scenario: Any, where: str, failure: BaseException, doing: str) -> FixtureError:
+    """The error a replay ends in when `doing` (seeding, an operation) fails with an error the
+    toolkit does not raise itself: a fixture error naming the scenario and the JSON path where
+    the replay broke (`$.operations[3]`, or `$` for the seed), never a bare `InvalidOperation`
+    or `UnicodeEncodeError`.
+
+    Data that never went through the checker (`load_scenario`) may break the replay: then what
+    the checker refuses in it, most likely the culprit, comes along in the rule."""
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    source = name if isinstance(name, str) and name else "scenario"
+    what = f"{doing} failed: {type(failure).__name__}: {failure}"
+    culprit = _first_refusal(scenario, source)
+    if culprit is None:
+        why = ("the fixture passes the checker, so the toolkit should have refused or run it: "
+               "please report this")
+    else:
+        why = f"the checker refuses the fixture at {culprit.json_path}: {culprit.rule}"
+    rule = f"{what}; {why}".encode("utf-8", "backslashreplace").decode("utf-8")  # printable
+    return FixtureError(source, where, rule)
+
+
+def _first_refusal(data: Any, source: str) -> FixtureError | None:
+    try:
+        validate_scenario(data, source)
+    except FixtureError as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - the checker failing too: name where the replay broke
+        return None
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +199,10 @@ def _sentence(kind: Any, value: Any, instance: Any, schema: Any) -> str:
         return "must not be empty" if value == 1 else f"must be at least {value} characters"
     if kind == "maxLength":
         return f"must be at most {value} characters"
+    if kind == "minimum":
+        return f"{shown} is below the minimum, {value}" + (f" ({described})" if described else "")
+    if kind == "maximum":
+        return f"{shown} is above the maximum, {value}" + (f" ({described})" if described else "")
     if kind == "minItems":
         return f"must have at least {value} item(s)"
     if kind == "not" and isinstance(value, dict) and "required" in value:
@@ -164,18 +213,26 @@ def _sentence(kind: Any, value: Any, instance: Any, schema: Any) -> str:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value)
+    try:
+        text = json.dumps(value)
+    except ValueError:  # an integer longer than Python writes out (sys.int_info)
+        return "a number too long to show"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_files(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
-    """Check several files; one {file, ok, path, rule} entry each (for the CLI and reports)."""
+    """Check several files; one {file, ok, path, rule} entry each (for the CLI and reports).
+
+    Every file gets its own verdict: whatever goes wrong with one, the others are checked."""
     out: list[dict[str, Any]] = []
     for path in paths:
         try:
             load_scenario(path)
         except FixtureError as exc:
             out.append({"file": exc.file, "ok": False, "path": exc.json_path, "rule": exc.rule})
+        except Exception as exc:  # noqa: BLE001 - a checker bug must not cost the other files
+            rule = f"the checker failed on this file: {type(exc).__name__}: {exc}"
+            out.append({"file": str(path), "ok": False, "path": "$", "rule": rule})
         else:
             out.append({"file": str(path), "ok": True, "path": None, "rule": None})
     return out

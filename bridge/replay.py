@@ -4,14 +4,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from bridge.clients import ProjectsClient
 from bridge.context import Context
 from bridge.domain import Credentials
-from bridge.errors import InputError
+from bridge.errors import BridgeError, InputError
+from bridge.fixtures import replay_fault
 from bridge.interface import Integration
 from bridge.scenario import ScenarioResult, Step, run_scenario
+
+
+class Seedable(Protocol):
+    """The part of `bridge.sandbox.Sandbox` that takes a scenario's data."""
+
+    def seed(self, scenario: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def seed_sandbox(sandbox: Seedable, scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """Load a scenario's data into the sandbox. Data the sandbox cannot store (a fixture that
+    never went through the checker) ends in a `FixtureError` naming the scenario and what the
+    checker refuses in it, not in the sandbox's own `UnicodeEncodeError` or `ValueError`."""
+    try:
+        return sandbox.seed(dict(scenario))
+    except BridgeError:
+        raise
+    except Exception as exc:  # whatever the sandbox chokes on, name the fixture
+        raise replay_fault(scenario, "$", exc, "seeding the sandbox") from exc
 
 
 def acting_user(scenario: Mapping[str, Any]) -> tuple[Credentials, str]:

@@ -12,7 +12,10 @@ Each op becomes one `Step` with an outcome:
 - `not_applicable`: a `set_preferences` op on an integration that is not `HasPreferences`
   (only the enhanced integration has preferences, E3; bridge/interface.py declares them).
 - `error`: anything else, including an expected error that did not happen. The step is
-  recorded, then the run stops with `ScenarioFailed` naming the step index and op.
+  recorded, then the run stops with `ScenarioFailed` naming the step index and op; or, when
+  the op failed with an error that is not a `BridgeError` (an `InvalidOperation` from a
+  value the toolkit cannot hold, say), with a `FixtureError` naming the scenario, the op's
+  JSON path and what the checker refuses in the data (`bridge.fixtures.replay_fault`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Protocol
 
 from bridge.domain import Connection, Credentials, Invoice, Side
 from bridge.errors import BridgeError, InputError
+from bridge.fixtures import replay_fault
 from bridge.interface import HasPreferences, Integration
 
 Op = Mapping[str, Any]
@@ -92,6 +96,9 @@ def run_scenario(
         if on_step is not None:
             on_step(step)
         if step.outcome == "error":
+            if cause is not None and not isinstance(cause, (BridgeError, NotImplementedError)):
+                where = f"$.operations[{index}]"
+                raise replay_fault(scenario, where, cause, f"operation {index} ({step.op})") from cause
             raise ScenarioFailed(step, run.result) from cause
     return run.result
 

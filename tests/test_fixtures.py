@@ -92,7 +92,8 @@ CASES: list[tuple[str, Callable[[Data], object], str, str]] = [
     ("wrong type", lambda d: d["projects"]["tasks"][3].__setitem__("rate", 12),
      "$.projects.tasks[3].rate", "expected string, got an integer (12)"),
     ("bad money", lambda d: d["projects"]["tasks"][3].__setitem__("rate", "ten"),
-     "$.projects.tasks[3].rate", '"ten" is not a decimal amount as a string, such as "120.50"'),
+     "$.projects.tasks[3].rate", ('"ten" is not a decimal amount as a string, such as "120.50": '
+                                  "0 to 9999999999.99 with at most 2 decimals")),
     ("missing required field", lambda d: d["projects"]["tasks"][2].pop("name"),
      "$.projects.tasks[2].name", "required field 'name' is missing"),
     ("bad id pattern", lambda d: d["projects"]["projects"][1].__setitem__("id", "PRJ-2"),

@@ -28,7 +28,7 @@ from bridge.domain import (
     SyncReport,
     Transaction,
 )
-from bridge.errors import AlreadyInvoiced, PortalMismatch
+from bridge.errors import AlreadyInvoiced, FixtureError, PortalMismatch
 from bridge.interface import Integration
 from bridge.scenario import ScenarioFailed, Step, error_matches, run_scenario
 
@@ -267,12 +267,14 @@ def test_an_expected_error_that_does_not_happen_stops_the_run() -> None:
 
 
 def test_finalize_of_a_ref_that_was_refused_stops_the_run() -> None:
+    """The checker refuses such a fixture; handed over unchecked, the replay names the op."""
     integration = FakeIntegration(fail={"create_invoice": [AlreadyInvoiced("x")]})
     ops = scenario(
         {"op": "create_invoice", "side": "books", "project_id": "20", "ref": "r", "expect_error": "Already"},
         {"op": "finalize_invoice", "ref": "r", "customer_id": "50"},
     )
-    with pytest.raises(ScenarioFailed, match=r"step 1 \(finalize_invoice\): LookupError: no invoice"):
+    with pytest.raises(FixtureError, match=r"^tiny: \$\.operations\[1\]: operation 1 \(finalize_invoice\) "
+                                           r"failed: LookupError: no invoice"):
         run_scenario(ops, integration, FakeProjects())
 
 

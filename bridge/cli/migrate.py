@@ -343,7 +343,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
     Example: `bpbridge migrate demo small-agency`
     """
     from bridge.modes import open_integration
-    from bridge.replay import replay
+    from bridge.replay import replay, seed_sandbox
     from migrate.verify import verify_migration
 
     data = resolve_fixture(fixture)
@@ -359,7 +359,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
               verbosity=parent.verbosity, progress=parent.progress)
     cctx.call_on_close(app.close)
     sandbox = app.sandbox()
-    sandbox.seed(data)
+    seed_sandbox(sandbox, data)
     ctx = app.context()
     again = f"migrate demo {shlex.quote(fixture)}" + (f" --home {shlex.quote(str(home))}" if named else "")
     with resumable(parent, again, saved=lambda: "stopped while building the demo's legacy state"):

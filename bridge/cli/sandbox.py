@@ -12,6 +12,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.errors import InputError
+from bridge.replay import seed_sandbox
 
 
 @click.group()
@@ -38,7 +39,7 @@ def load(app: App, fixture: str, keep: bool) -> None:
     box = app.sandbox()
     if not keep:
         box.reset()
-    box.seed(data)
+    seed_sandbox(box, data)
     counts = {service: {kind: len(items) for kind, items in sorted(data[service].items())
                         if isinstance(items, list)} for service in ("books", "projects")}
     app.emit({"scenario": data["name"], "seeded": counts},

@@ -10,7 +10,7 @@ from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.cli.tables import print_table
 from bridge.modes import open_integration, resolve_mode
-from bridge.replay import replay
+from bridge.replay import replay, seed_sandbox
 from bridge.scenario import ScenarioResult
 
 
@@ -39,7 +39,7 @@ def run(app: App, fixture: str, mode_opt: str | None) -> None:
     data = resolve_fixture(fixture)
     sandbox = app.sandbox()
     sandbox.reset()
-    sandbox.seed(data)
+    seed_sandbox(sandbox, data)
     ctx = app.context()
     mode = resolve_mode(mode_opt or app.mode)
     result: ScenarioResult = replay(data, open_integration(mode, ctx), ctx)

@@ -21,7 +21,7 @@ from bridge.context import Context
 from bridge.errors import BridgeError
 from bridge.modes import MODES, open_integration
 from bridge.progress import Progress, no_progress
-from bridge.replay import acting_user, replay, upstream_client
+from bridge.replay import acting_user, replay, seed_sandbox, upstream_client
 from bridge.sandbox import Sandbox
 from bridge.scenario import ScenarioFailed, ScenarioResult, Step
 from bridge.store import Store
@@ -48,7 +48,7 @@ def run_mode(scenario: Mapping[str, Any], mode: str, folder: Path, progress: Pro
     """`progress` counts the scenario's operations replayed, the task named after the mode."""
     clock = FakeClock(scenario_clock(dict(scenario)))  # same start in every mode: ids and dates repeat
     sandbox = Sandbox(folder / f"{mode}-sandbox.db", clock=clock)
-    sandbox.seed(dict(scenario))
+    seed_sandbox(sandbox, scenario)
     ctx = sandbox_context(sandbox, Store.open(f"sqlite:///{folder / f'{mode}-state.db'}"), clock=clock)
     run = ModeRun(mode, sandbox, ctx, ScenarioResult(scenario.get("name", "scenario")))
     try:
