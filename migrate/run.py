@@ -96,6 +96,8 @@ def run_migration(
             projects = check_plan(ctx, legacy, run, expected, on_batch=lock.heartbeat)
         resumed = run is not None and run.state == "running"
         if run is not None and run.state == "done":
+            if run.reenabled_at is None:  # finished by a version that could lose the key
+                _carry_key(ctx, legacy, run)
             summary = summarize(ctx, run, legacy)
             summary.already_done = True
             return summary
@@ -104,6 +106,7 @@ def run_migration(
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services, projects)
+        _carry_key(ctx, legacy, run)
         # no new legacy claim passes the gate now; one still in flight must end before its
         # task marks are carried, or they would cross half-made
         require_no_claims_in_flight(ctx, legacy.id, claim_of)
@@ -150,10 +153,24 @@ def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[s
         s.add(run)
         s.flush()
         s.add_all([MigrationJournal(migration_id=run.id, step=k.name, updated_at=now) for k in KINDS])
+    return run
+
+
+def _carry_key(ctx: Context, legacy: ConnectionRow, run: MigrationRun) -> None:
+    """The target connection's key is the legacy one (M6: re-enabling needs it). It lives in
+    the secrets file, outside the store's transactions, so it is written after the run's
+    start commits (the target's id is known only then) and again by every run that finds it
+    missing: a run stopped in between (killed, or the secrets file not writable) is repaired
+    when it is resumed, never finished without it. A key already there is never replaced:
+    it may be one the user set since (`enhanced credentials`)."""
+    if run.target_connection_id is None:
+        return
+    name = connection_key_name("enhanced", run.target_connection_id)
+    if ctx.secrets.get(name):
+        return
     key = ctx.secrets.get(connection_key_name("legacy", legacy.id))
     if key:
-        ctx.secrets.put(connection_key_name("enhanced", target.id), key)
-    return run
+        ctx.secrets.put(name, key)
 
 
 def _legacy_projects(ctx: Context, legacy: ConnectionRow) -> list[str]:
