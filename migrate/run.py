@@ -37,11 +37,13 @@ from legacy.ledger import claim_of
 from migrate import journal, upstream
 from migrate.checksum import Checksum, check_plan
 from migrate.convert import Converter, LeftOut
+from migrate.faults import Steps
 from migrate.kinds import KINDS, Kind
 
 LOCK_NAME = "migration"
 #: Fault injection for the kill tests: SIGKILL this process after N records were converted
-#: (mid-batch, before its commit). Never set in normal use.
+#: (mid-batch, before its commit). Never set in normal use. Its steps (`migrate.faults`):
+#: the start committed, the key stored, all carried, the finish before and after its commit.
 KILL_ENV = "BRIDGE_FAULT_KILL_AFTER_RECORDS"
 DEFAULT_MODULES = ["projects", "users", "tasks", "bugs", "timesheets", "user_rates"]
 
@@ -89,6 +91,7 @@ def run_migration(
     # the services' snapshot reads the Finance tab, which only the sandbox has: refused live
     ctx.require("migrate: run --services" if services else "migrate: run")
     started = time.monotonic()
+    steps = Steps()
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock) as lock:
         legacy, run = find_migration(ctx)
         projects = None
@@ -106,7 +109,9 @@ def run_migration(
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services, projects)
+            steps.step()
         _carry_key(ctx, legacy, run)
+        steps.step()
         # no new legacy claim passes the gate now; one still in flight must end before its
         # task marks are carried, or they would cross half-made
         require_no_claims_in_flight(ctx, legacy.id, claim_of)
@@ -117,7 +122,9 @@ def run_migration(
         for kind in KINDS:
             done_records = _carry(ctx, run, legacy, kind, batch, lock, progress, kill_after, done_records)
         refresh_statistics(ctx.store, tables)  # verify reads what was just copied
-        _finish(ctx, run, legacy)
+        steps.step()
+        _finish(ctx, run, legacy, steps)
+        steps.step()
         summary = summarize(ctx, run, legacy)
         summary.resumed, summary.seconds = resumed, time.monotonic() - started
         summary.records = sum(summary.carried.values()) + sum(sum(v.values()) for v in summary.left_out.values())
@@ -230,13 +237,14 @@ def _carry(
     return done_records
 
 
-def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> None:
+def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow, steps: Steps) -> None:
     now = ctx.clock.now()
     with ctx.store.session() as s:
         row = s.get(ConnectionRow, legacy.id)
         assert row is not None
         set_state(row, "migrated", now)
         s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="done", finished_at=now))
+        steps.step()
     run.state = "done"
 
 
