@@ -213,7 +213,10 @@ def rollback(app: App, yes: bool) -> None:
     if preview is not None:  # else nothing to roll back: the rollback says so, changing nothing
         confirm(app, yes, f"roll back migration {preview['migration_id']}", _rollback_would(preview))
     result = rollback_migration(ctx)
-    app.emit(result, lambda d: click.echo(f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
+    app.emit(result, lambda d: click.echo(
+        f"already rolled back: migration {d['migration_id']} was rolled back at {d['rolled_back_at']}; "
+        f"legacy is {d['legacy_state']}; nothing changed" if d["already_rolled_back"]
+        else f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
 
 
 def _rollback_would(p: dict[str, Any]) -> list[str]:

@@ -21,11 +21,20 @@ from migrate.run import KILL_ENV, find_migration, run_migration
 from migrate.verify import verify_migration
 from tests.conftest import load_scenario_file
 from tests.migrate.conftest import LegacyWorld, scope_state
-from tests.migrate.killing import Copies, Figures, Harness, build_legacy, kill_run
+from tests.migrate.killing import (
+    Copies,
+    Figures,
+    Harness,
+    build_legacy,
+    kill_rollback,
+    kill_run,
+    migrated,
+)
 
 pytestmark = pytest.mark.store
 REPO = Path(__file__).resolve().parents[2]
 RUN_SCENARIO = "small-agency"  # 26 legacy records, every kind, a left-out
+ROLLBACK_SCENARIO = "rollback-after-enhanced-billing"  # re-enabled, synced, billed, then rolled back
 
 
 @pytest.fixture
@@ -54,6 +63,17 @@ def test_M5_a_run_killed_at_records_and_steps_resumes_to_the_uninterrupted_state
     figures = kill_run(h, h.start, batch=3, records=3, steps=[1, 4])
     _all_equal(figures, 5)
     assert figures.verified == 5
+
+
+def test_M5_a_rollback_killed_at_steps_finishes_as_an_uninterrupted_one(harness: Callable[[str], Harness]) -> None:
+    """Steps 1 (marked rolling back), 2 (synced time withdrawn from Books), 9 (marks carried
+    back, uncommitted), 17 (the key deleted), 19 (after the last commit: the run again
+    answers "already rolled back")."""
+    h = harness(ROLLBACK_SCENARIO)
+    start = migrated(h, h.start, load_scenario_file(ROLLBACK_SCENARIO), batch=3)
+    figures = kill_rollback(h, start, steps=[1, 2, 9, 17, 19])
+    _all_equal(figures, 5)
+    assert figures.already == 1
 
 
 def test_M5_the_real_cli_killed_mid_run_resumes(legacy_world: Callable[[str], LegacyWorld]) -> None:
