@@ -28,6 +28,7 @@ import shutil
 import signal
 import sqlite3
 import tempfile
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from deepdiff import DeepDiff
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -96,11 +98,11 @@ def dump(store: Store, home: Path, instants: Iterable[dt.datetime] = ()) -> dict
 def _labels(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[Any, str]]:
     """table -> made-up id -> its rank in the table ("connections#2")."""
     for table in Base.metadata.sorted_tables:  # a new table with a made-up id must be listed
-        pk = [c for c in table.primary_key.columns]
+        pk = list(table.primary_key.columns)
         assert not (len(pk) == 1 and pk[0].name == "id") or table.name in MADE_UP_IDS, table.name
     labels: dict[str, dict[Any, str]] = {}
     for name, order in MADE_UP_IDS.items():
-        ranked = sorted(rows.get(name, []), key=lambda r: tuple(str(r[c]) for c in order))
+        ranked = sorted(rows.get(name, []), key=lambda r: tuple(r[c] for c in order))  # ids as numbers
         labels[name] = {r["id"]: f"{name}#{i}" for i, r in enumerate(ranked, 1)}
     return labels
 
@@ -166,8 +168,6 @@ def first_differences(a: Mapping[str, Any], b: Mapping[str, Any], limit: int = 5
     out = []
     for name in sorted(set(a) | set(b)):
         if a.get(name) != b.get(name):
-            from deepdiff import DeepDiff
-
             out.append(f"{name}: {DeepDiff(a.get(name), b.get(name)).pretty()[:800]}")
     return out[:limit]
 
@@ -351,7 +351,8 @@ class Harness:
                 os.environ.update(env)
                 with place.context(instant) as ctx:
                     command(ctx)
-            except BaseException:  # noqa: BLE001 - the parent sees the code, not the error
+            except BaseException:  # noqa: BLE001 - the parent sees the code; the error goes to stderr
+                traceback.print_exc()
                 code = 4
             finally:
                 os._exit(code)
@@ -371,6 +372,8 @@ class Figures:
     equal: int = 0
     verified: int = 0
     unequal: list[str] = field(default_factory=list)
+    #: kill point -> where its dump differed from the reference (first tables)
+    differences: dict[str, list[str]] = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"{self.command}: {self.points} kill points, {self.kills} kills, {self.resumes} resumes "
@@ -396,10 +399,12 @@ def attempt(figures: Figures, harness: Harness, start: Place, reference: dict[st
         figures.already += already
         if check is not None and harness.run(place, check):
             figures.verified += 1
-        if harness.dump(place) == reference:
+        found = harness.dump(place)
+        if found == reference:
             figures.equal += 1
         else:
             figures.unequal.append(name)
+            figures.differences[name] = first_differences(reference, found)
         return code
     finally:
         harness.discard(place)

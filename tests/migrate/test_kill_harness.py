@@ -50,7 +50,7 @@ def harness(store_url: str, tmp_path: Path) -> Iterator[Callable[[str], Harness]
 
 
 def _all_equal(figures: Figures, points: int) -> None:
-    assert figures.unequal == [], figures.line()
+    assert figures.unequal == [], (figures.line(), figures.differences)
     assert (figures.points, figures.kills, figures.resumes, figures.equal) == (points,) * 4, figures.line()
 
 
