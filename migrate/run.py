@@ -25,7 +25,13 @@ from bridge.secrets import connection_key_name
 from bridge.store.bulk import insert_ignore, refresh_statistics
 from bridge.store.keyset import key_batches, raw_table
 from bridge.store.locks import NamedLock
-from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
+from bridge.store.repo import (
+    LIVE_STATES,
+    key_fingerprint,
+    latest_connection,
+    new_connection,
+    set_state,
+)
 from bridge.store.tables import (
     ConnectionRow,
     MigrationJournal,
@@ -168,15 +174,22 @@ def _carry_key(ctx: Context, legacy: ConnectionRow, run: MigrationRun) -> None:
     the secrets file, outside the store's transactions, so it is written after the run's
     start commits (the target's id is known only then) and again by every run that finds it
     missing: a run stopped in between (killed, or the secrets file not writable) is repaired
-    when it is resumed, never finished without it. A key already there is never replaced:
-    it may be one the user set since (`enhanced credentials`)."""
+    when it is resumed, never finished without it. A key that matches the target's
+    fingerprint is kept (the user may have set it since, with `enhanced credentials`); one
+    that does not belongs to an earlier connection of the same id (SQLite reuses the id of
+    a deleted last row) and is replaced."""
     if run.target_connection_id is None:
         return
-    name = connection_key_name("enhanced", run.target_connection_id)
-    if ctx.secrets.get(name):
+    with ctx.store.session() as s:
+        target = s.get(ConnectionRow, run.target_connection_id)
+    if target is None:
+        return
+    name = connection_key_name("enhanced", target.id)
+    stored = ctx.secrets.get(name)
+    if stored and key_fingerprint(stored) == target.key_fingerprint:
         return
     key = ctx.secrets.get(connection_key_name("legacy", legacy.id))
-    if key:
+    if key and key != stored:
         ctx.secrets.put(name, key)
 
 

@@ -8,9 +8,12 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from bridge.cli.main import cli
 from bridge.secrets import FileSecrets, connection_key_name
+from bridge.store.repo import key_fingerprint
+from bridge.store.tables import ConnectionRow
 from migrate.run import find_migration, run_migration
 from migrate.verify import verify_migration
 from tests.migrate.conftest import LegacyWorld
@@ -58,7 +61,8 @@ def test_M5_a_finished_run_missing_the_enhanced_key_gets_it_back_when_run_again(
     legacy_world: Callable[[str], LegacyWorld],
 ) -> None:
     """A store migrated by a version with the gap: `migrate run` again puts the key back
-    (and changes nothing else); a key the user has set since is never overwritten."""
+    (and changes nothing else); a key the user has set since (with its fingerprint, as
+    `enhanced credentials` sets both) is never overwritten."""
     world = legacy_world("small-agency")
     first = run_migration(world.ctx, batch=3, services=False)
     assert first.target_connection is not None
@@ -67,6 +71,9 @@ def test_M5_a_finished_run_missing_the_enhanced_key_gets_it_back_when_run_again(
     again = run_migration(world.ctx, batch=3, services=False)
     assert again.already_done and world.ctx.secrets.get(name)
     world.ctx.secrets.put(name, "a-key-set-since")
+    with world.ctx.store.session() as s:
+        s.execute(update(ConnectionRow).where(ConnectionRow.id == first.target_connection)
+                  .values(key_fingerprint=key_fingerprint("a-key-set-since")))
     run_migration(world.ctx, batch=3, services=False)
     assert world.ctx.secrets.get(name) == "a-key-set-since"
 
@@ -81,3 +88,20 @@ def test_M6_verify_names_a_target_whose_key_is_not_stored(legacy_world: Callable
     assert not report.ok
     assert [(d.kind, d.field, d.actual) for d in report.differences] == [
         ("connection", "key", "no key stored")]
+
+
+def test_M5_a_key_left_under_the_targets_id_by_an_earlier_connection_is_replaced(
+    legacy_world: Callable[[str], LegacyWorld],
+) -> None:
+    """A key of an earlier connection with the id the target gets (a rollback killed before
+    this version deleted keys before its last commit; SQLite reuses a deleted last id) is
+    not the target's: its fingerprint differs, so the run stores the legacy key over it."""
+    world = legacy_world("small-agency")
+    for n in range(2, 6):
+        world.ctx.secrets.put(connection_key_name("enhanced", n), "an-earlier-connections-key")
+    summary = run_migration(world.ctx, batch=3, services=False)
+    legacy, _ = find_migration(world.ctx)
+    assert summary.target_connection is not None
+    assert (world.ctx.secrets.get(connection_key_name("enhanced", summary.target_connection))
+            == world.ctx.secrets.get(connection_key_name("legacy", legacy.id)))
+    assert verify_migration(world.ctx, services=False).ok
