@@ -10,7 +10,7 @@ them and at every step, each resumed and verified; then the migration re-enabled
 and `migrate rollback` killed at every step and run again. Then the shipped scenario in
 which the enhanced integration bills before the rollback, its rollback killed at every
 step. Every attempt starts from its own copy and its end state is compared, as a canonical
-dump of every table of the store (tests/migrate/killing.py), with an uninterrupted run's.
+dump of every table of the store (tests/migrate/store_dump.py), with an uninterrupted run's.
 
 Prints, per command: kill points, kills, resumes (and how many found the work already
 done: killed after their last commit), equal dumps. The bar: every kill resumes and every
@@ -68,7 +68,8 @@ def generated(url: str, home: Path, records: int, projects: int) -> tuple[Any, d
     from bridge.sandbox import Sandbox
     from bridge.secrets import FileSecrets, connection_key_name
     from bridge.targets import scenario_clock
-    from tests.migrate.killing import SANDBOX_FILE, SECRETS_FILE, Place
+    from tests.migrate.killing import Place
+    from tests.migrate.store_dump import SANDBOX_FILE, SECRETS_FILE
 
     data = scenario(projects)
     # the owner's connect names who acts upstream (bridge.replay.acting_user); not replayed

@@ -13,7 +13,7 @@ from bridge.cli.main import cli
 from migrate.rollback import preview_rollback, rollback_migration
 from migrate.run import run_migration
 from tests.migrate.conftest import LegacyWorld
-from tests.migrate.killing import dump
+from tests.migrate.store_dump import dump
 
 
 def _rolled_back(legacy_world: Callable[[str], LegacyWorld]) -> tuple[LegacyWorld, dict[str, object]]:
