@@ -2,8 +2,9 @@
 
 A profile is a JSON file `<config dir>/profiles/<name>.json` (config dir: $BRIDGE_CONFIG_DIR,
 else ~/.config/bridge), written with mode 0600. Environment variables override any field:
-BRIDGE_LIVE_<FIELD> (for example BRIDGE_LIVE_REFRESH_TOKEN). `base_url` points all three
-services at one root (a served sandbox standing in for the real hosts). `expense_account_id`
+BRIDGE_LIVE_<FIELD> (for example BRIDGE_LIVE_REFRESH_TOKEN). A profile file others can read
+is refused (`chmod 600` it). `base_url` points all three services at one root (a served
+sandbox standing in for the real hosts). `expense_account_id`
 and `paid_through_account_id` are the Books accounts expenses are booked to and paid from:
 Books refuses an expense without them, so recording one without them set is refused first.
 `time_item_id` is the Books service item every invoice line names (the invoice document
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -66,11 +68,22 @@ def profile_path(name: str) -> Path:
     return config_dir() / "profiles" / f"{name}.json"
 
 
+def refuse_loose_mode(path: Path) -> None:
+    """A profile holds the OAuth client secret and refresh token: one that others can read
+    (any group or other permission bit, the rule `bridge doctor` checks) is refused before it
+    is read, as ssh refuses a loose private key; doctor reads it anyway, to report it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"profile {path} is mode {mode:04o}: others can read its secrets, so it is not used",
+                          hint=f"chmod 600 {path}")
+
+
 def load_profile(name: str | None) -> Profile:
     name = name or "default"
     path = profile_path(name)
     data: dict[str, str] = {}
     if path.exists():
+        refuse_loose_mode(path)
         try:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as exc:

@@ -28,6 +28,7 @@ from bridge.secrets import FileSecrets, MemorySecrets, SecretBox, SecretTokenCac
 from bridge.store import Store
 
 if TYPE_CHECKING:
+    from bridge.profile import Profile
     from bridge.sandbox import Sandbox
 
 
@@ -164,11 +165,8 @@ def sandbox_context(
                     projects_auth=projects_auth, zsc_check=True, scrub=[projects_auth.secrets], live=live)
 
 
-def live_context(store: Store, home: Path, profile_name: str | None) -> Context:
+def live_context(store: Store, home: Path, profile: Profile) -> Context:
     """The real services a live profile names; tokens cached in HOME's secrets."""
-    from bridge.profile import load_profile
-
-    profile = load_profile(profile_name)
     clock = SystemClock()
     endpoints = profile.endpoints()
     secrets = FileSecrets(home / "secrets.json")
@@ -180,11 +178,13 @@ def live_context(store: Store, home: Path, profile_name: str | None) -> Context:
                     time_item_id=profile.time_item_id or None, live=True)
 
 
-def build_context(target: str, store: Store, home: Path, *, profile: str | None = None,
+def build_context(target: str, store: Store, home: Path, *, profile: Profile | None = None,
                   sandbox: Sandbox | None = None) -> Context:
-    """A Context from plain values (no click, no environment): `target` "live" reads the
-    named profile; "sandbox" uses `sandbox`, else the embedded one in HOME."""
+    """A Context from plain values (no click, no environment): `target` "live" uses the
+    live `profile`; "sandbox" uses `sandbox`, else the embedded one in HOME."""
     if target == "live":
+        if profile is None:
+            raise ConfigError("the live target needs a profile", hint="pass --profile NAME (see `bpbridge doctor`)")
         return live_context(store, home, profile)
     return sandbox_context(sandbox if sandbox is not None else embedded_sandbox(home), store,
                            secrets=FileSecrets(home / "secrets.json"))

@@ -3,7 +3,9 @@
 and restoring that state, except for one thing: what the enhanced integration billed since
 the migration is carried back as billed into the legacy scope (L8, docs/BILLING.md), so no
 task, time or expense it billed can be billed again. Each table is one transaction; an
-interrupted rollback is finished by running it again."""
+interrupted rollback is finished by running it again, and running it after it finished
+answers "already rolled back" and changes nothing (as `migrate run` answers "already
+migrated")."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from bridge.store.tables import (
     SyncRun,
     TransactionRow,
 )
+from migrate.faults import Steps
 from migrate.run import LOCK_NAME, find_migration
 
 #: everything scoped by a connection, children before parents
@@ -40,7 +43,8 @@ WITHDRAW, TABLES = "withdraw time", "delete tables"
 
 def preview_rollback(ctx: Context) -> dict[str, Any] | None:
     """What `rollback_migration` would do now, read without writing (for the CLI's question):
-    None when there is nothing to roll back (the rollback itself then says so)."""
+    None when it would change nothing, as after a finished rollback (the rollback itself then
+    says so, without asking)."""
     legacy, run = find_migration(ctx)
     if run is None or run.state == "rolled_back":
         return None
@@ -63,22 +67,31 @@ def rollback_migration(ctx: Context, *, progress: Progress | None = None) -> dic
     enhanced scope's tables deleted."""
     ctx.require("migrate: rollback")
     progress = progress or no_progress
+    steps = Steps()
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock):
         legacy, run = find_migration(ctx)
-        if run is None or run.state == "rolled_back":
+        if run is None:
             raise InputError("there is no migration to roll back")
+        if run.state == "rolled_back":
+            # killed after its last commit, or simply run twice: the same end, nothing to do
+            return {"migration_id": run.id, "state": "rolled_back", "already_rolled_back": True,
+                    "rolled_back_at": run.finished_at, "legacy_state": legacy.state,
+                    "deleted": {}, "carried_back": [], "time_entries_withdrawn": 0}
         target = run.target_connection_id
         deleted: dict[str, int] = {}
         carried: list[dict[str, str]] = []
+        withdrawn = 0
         with ctx.store.session() as s:
             if target is not None:
                 # locked as a claim locks it: an enhanced invoice claiming now either committed
                 # before (and its marks are carried back) or sees this and refuses (billing_gate)
                 s.execute(select(ConnectionRow.id).where(ConnectionRow.id == target).with_for_update())
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="rolling_back"))
+        steps.step()
         if target is not None:
             require_no_claims_in_flight(ctx, target)
             withdrawn = withdraw_synced_time(ctx, target, progress)
+            steps.step()
         progress(TABLES, 0, len(SCOPED))
         for model in SCOPED:
             with ctx.store.session() as s:
@@ -86,7 +99,14 @@ def rollback_migration(ctx: Context, *, progress: Progress | None = None) -> dic
                     carried = carry_back(s, target, legacy.id)
                 res = s.execute(delete(model).where(model.connection_id == target))
                 deleted[model.__tablename__] = res.rowcount  # type: ignore[attr-defined]
+                steps.step()
+            steps.step()
             progress(TABLES, len(deleted), len(SCOPED))
+        if target is not None:
+            # before the row goes: once the run is marked rolled back it no longer names its
+            # target, so a key left behind by a kill here would never be found again
+            ctx.secrets.delete(connection_key_name("enhanced", target))
+            steps.step()
         now = ctx.clock.now()
         with ctx.store.session() as s:
             s.execute(update(MigrationRun).where(MigrationRun.id == run.id)
@@ -96,11 +116,11 @@ def rollback_migration(ctx: Context, *, progress: Progress | None = None) -> dic
             row = s.get(ConnectionRow, legacy.id)
             assert row is not None
             set_state(row, run.source_state, now)
-        if target is not None:
-            ctx.secrets.delete(connection_key_name("enhanced", target))
-        return {"migration_id": run.id, "state": "rolled_back", "legacy_state": run.source_state,
-                "deleted": deleted, "carried_back": carried,
-                "time_entries_withdrawn": withdrawn if target is not None else 0}
+            steps.step()
+        steps.step()
+        return {"migration_id": run.id, "state": "rolled_back", "already_rolled_back": False,
+                "rolled_back_at": now, "legacy_state": run.source_state,
+                "deleted": deleted, "carried_back": carried, "time_entries_withdrawn": withdrawn}
 
 
 def withdraw_synced_time(ctx: Context, target: int, progress: Progress = no_progress) -> int:

@@ -25,7 +25,13 @@ from bridge.secrets import connection_key_name
 from bridge.store.bulk import insert_ignore, refresh_statistics
 from bridge.store.keyset import key_batches, raw_table
 from bridge.store.locks import NamedLock, lock_alive
-from bridge.store.repo import LIVE_STATES, latest_connection, new_connection, set_state
+from bridge.store.repo import (
+    LIVE_STATES,
+    key_fingerprint,
+    latest_connection,
+    new_connection,
+    set_state,
+)
 from bridge.store.tables import (
     ConnectionRow,
     MigrationJournal,
@@ -37,11 +43,13 @@ from legacy.ledger import claim_of
 from migrate import journal, upstream
 from migrate.checksum import Checksum, check_plan
 from migrate.convert import Converter, LeftOut
+from migrate.faults import Steps
 from migrate.kinds import KINDS, Kind
 
 LOCK_NAME = "migration"
 #: Fault injection for the kill tests: SIGKILL this process after N records were converted
-#: (mid-batch, before its commit). Never set in normal use.
+#: (mid-batch, before its commit). Never set in normal use. Its steps (`migrate.faults`):
+#: the start committed, the key stored, all carried, the finish before and after its commit.
 KILL_ENV = "BRIDGE_FAULT_KILL_AFTER_RECORDS"
 DEFAULT_MODULES = ["projects", "users", "tasks", "bugs", "timesheets", "user_rates"]
 
@@ -91,6 +99,7 @@ def run_migration(
     # the services' snapshot reads the Finance tab, which only the sandbox has: refused live
     ctx.require("migrate: run --services" if services else "migrate: run")
     started = time.monotonic()
+    steps = Steps()
     with NamedLock(ctx.store, LOCK_NAME, ctx.clock) as lock:
         legacy, run = find_migration(ctx)
         projects = None
@@ -98,6 +107,8 @@ def run_migration(
             projects = check_plan(ctx, legacy, run, expected, on_batch=lock.heartbeat)
         resumed = run is not None and run.state == "running"
         if run is not None and run.state == "done":
+            if run.reenabled_at is None:  # finished by a version that could lose the key
+                _carry_key(ctx, legacy, run)
             summary = summarize(ctx, run, legacy)
             summary.already_done = True
             return summary
@@ -106,6 +117,9 @@ def run_migration(
                              hint="finish it with `bridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services, projects, progress)
+            steps.step()
+        _carry_key(ctx, legacy, run)
+        steps.step()
         # no new legacy claim passes the gate now; one still in flight must end before its
         # task marks are carried, or they would cross half-made
         require_no_claims_in_flight(ctx, legacy.id, claim_of)
@@ -116,7 +130,9 @@ def run_migration(
         for kind in KINDS:
             done_records = _carry(ctx, run, legacy, kind, batch, lock, progress, kill_after, done_records)
         refresh_statistics(ctx.store, tables)  # verify reads what was just copied
-        _finish(ctx, run, legacy)
+        steps.step()
+        _finish(ctx, run, legacy, steps)
+        steps.step()
         summary = summarize(ctx, run, legacy)
         summary.resumed, summary.seconds = resumed, time.monotonic() - started
         summary.records = sum(summary.carried.values()) + sum(sum(v.values()) for v in summary.left_out.values())
@@ -153,10 +169,31 @@ def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[s
         s.add(run)
         s.flush()
         s.add_all([MigrationJournal(migration_id=run.id, step=k.name, updated_at=now) for k in KINDS])
-    key = ctx.secrets.get(connection_key_name("legacy", legacy.id))
-    if key:
-        ctx.secrets.put(connection_key_name("enhanced", target.id), key)
     return run
+
+
+def _carry_key(ctx: Context, legacy: ConnectionRow, run: MigrationRun) -> None:
+    """The target connection's key is the legacy one (M6: re-enabling needs it). It lives in
+    the secrets file, outside the store's transactions, so it is written after the run's
+    start commits (the target's id is known only then) and again by every run that finds it
+    missing: a run stopped in between (killed, or the secrets file not writable) is repaired
+    when it is resumed, never finished without it. A key that matches the target's
+    fingerprint is kept (the user may have set it since, with `enhanced credentials`); one
+    that does not belongs to an earlier connection of the same id (SQLite reuses the id of
+    a deleted last row) and is replaced."""
+    if run.target_connection_id is None:
+        return
+    with ctx.store.session() as s:
+        target = s.get(ConnectionRow, run.target_connection_id)
+    if target is None:
+        return
+    name = connection_key_name("enhanced", target.id)
+    stored = ctx.secrets.get(name)
+    if stored and key_fingerprint(stored) == target.key_fingerprint:
+        return
+    key = ctx.secrets.get(connection_key_name("legacy", legacy.id))
+    if key and key != stored:
+        ctx.secrets.put(name, key)
 
 
 def _legacy_projects(ctx: Context, legacy: ConnectionRow) -> list[str]:
@@ -216,13 +253,14 @@ def _carry(
     return done_records
 
 
-def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow) -> None:
+def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow, steps: Steps) -> None:
     now = ctx.clock.now()
     with ctx.store.session() as s:
         row = s.get(ConnectionRow, legacy.id)
         assert row is not None
         set_state(row, "migrated", now)
         s.execute(update(MigrationRun).where(MigrationRun.id == run.id).values(state="done", finished_at=now))
+        steps.step()
     run.state = "done"
 
 

@@ -19,8 +19,10 @@ from sqlalchemy import Table, func, select
 from bridge.context import Context
 from bridge.errors import InputError
 from bridge.progress import Progress, no_progress
+from bridge.secrets import connection_key_name
 from bridge.store import Store
 from bridge.store.keyset import key_batches
+from bridge.store.repo import key_fingerprint
 from bridge.store.tables import (
     ConnectionRow,
     InvoiceLineRow,
@@ -90,6 +92,7 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     store, src, dst = ctx.store, legacy.id, run.target_connection_id
     up = list(run.upstream_projects or [])
     report.add(_connection_diffs(store, legacy, run))
+    report.add(_key_diffs(ctx, run))
     left = left_out_keys(store, src, up)
     for kind in KINDS:
         stats = DiffStats()
@@ -162,6 +165,20 @@ def _connection_diffs(store: Store, legacy: ConnectionRow, run: MigrationRun) ->
         for name, want in expected_preferences().items():
             if getattr(prefs, name) != want:
                 yield Difference("preferences", (target.id,), "changed", name, want, getattr(prefs, name))
+
+
+def _key_diffs(ctx: Context, run: MigrationRun) -> Iterator[Difference]:
+    """M6: the target re-enables only with its key, which the store does not hold (only its
+    fingerprint): the secrets file must hold a key with that fingerprint."""
+    with ctx.store.session() as s:
+        target = s.get(ConnectionRow, run.target_connection_id)
+    if target is None or not target.key_fingerprint:
+        return
+    key = ctx.secrets.get(connection_key_name(target.mode, target.id))
+    if not key or key_fingerprint(key) != target.key_fingerprint:
+        yield Difference("connection", (target.id,), "changed", "key",
+                         f"a stored key with fingerprint {target.key_fingerprint}",
+                         f"a key with fingerprint {key_fingerprint(key)}" if key else "no key stored")
 
 
 def _gate_diffs(run: MigrationRun) -> Iterator[Difference]:

@@ -125,7 +125,7 @@ CASES = [
     Case("enhanced connect", ["--email", DANA_EMAIL, "--portal", PORTAL], ["--email", DANA_EMAIL],
          env={"BRIDGE_DB": "connect.db"}),
     Case("enhanced disable", ["--yes"], []),
-    Case("migrate rollback", ["--yes"], []),
+    Case("migrate rollback", ["--yes"], ["--yes"], fail_code=1, fail_env={"BRIDGE_DB": "never-migrated.db"}),
     Case("legacy disconnect", ["--yes"], []),
     Case("compare", ["small-agency"], ["no-such-scenario"]),
     Case("migrate demo", ["small-agency", "--home", "demo"], [], ),

@@ -19,6 +19,7 @@ from bridge.errors import NotInPublicApi
 if TYPE_CHECKING:
     from bridge.context import Context
     from bridge.interface import Integration
+    from bridge.profile import Profile
     from bridge.sandbox import Sandbox
     from bridge.store import Store
 
@@ -42,6 +43,7 @@ class App:
     _store: Store | None = None
     _sandbox: Sandbox | None = None
     _context: Context | None = None
+    _profile: Profile | None = None
     scrub: list[str] = field(default_factory=list)
 
     @property
@@ -61,9 +63,20 @@ class App:
     def store(self) -> Store:
         return self._open_store(create=True)
 
+    def live_profile(self) -> Profile:
+        """The live profile (loaded once): refused before anything else is opened when it is
+        unusable, e.g. readable by others (bridge.profile)."""
+        from bridge.profile import load_profile
+
+        if self._profile is None:
+            self._profile = load_profile(self.profile)
+        return self._profile
+
     def _open_store(self, *, create: bool) -> Store:
         from bridge.store import Store
 
+        if self.target == "live":
+            self.live_profile()  # its secrets are at stake: checked before the store is touched
         if self._store is None:
             if self.verbosity >= 1:  # before opening: if it fails, the user knows which one
                 err(f"store: {shown_url(self.store_url)}; target: {self.target_shown}")
@@ -107,7 +120,8 @@ class App:
         if self._context is None:
             store = self.store()  # first: a store that cannot be used stops the command before the sandbox is made
             sandbox = None if self.target == "live" else self.sandbox()
-            self._context = build_context(self.target, store, self.home, profile=self.profile, sandbox=sandbox)
+            profile = self.live_profile() if self.target == "live" else None
+            self._context = build_context(self.target, store, self.home, profile=profile, sandbox=sandbox)
         return self._context
 
     def integration(self, mode: str | None = None) -> Integration:

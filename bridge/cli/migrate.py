@@ -241,7 +241,10 @@ def rollback(app: App, yes: bool) -> None:
         confirm(app, yes, f"roll back migration {preview['migration_id']}", _rollback_would(preview))
     with resumable(app, "migrate rollback", saved=lambda: _rollback_saved(ctx)), progress_for(app) as progress:
         result = rollback_migration(ctx, progress=progress)
-    app.emit(result, lambda d: click.echo(f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
+    app.emit(result, lambda d: click.echo(
+        f"already rolled back: migration {d['migration_id']} was rolled back at {d['rolled_back_at']}; "
+        f"legacy is {d['legacy_state']}; nothing changed" if d["already_rolled_back"]
+        else f"rolled back migration {d['migration_id']}; legacy is {d['legacy_state']} again"))
 
 
 def _rollback_would(p: dict[str, Any]) -> list[str]:
