@@ -94,7 +94,7 @@ class Context:
         if not key:
             raise NotConnected(
                 f"the {row.mode} connection to portal {row.portal_id} has no stored key",
-                hint=f"run `bridge {row.mode} credentials --email ... --key ...`",
+                hint=f"run `bpbridge {row.mode} credentials --email ... --key ...`",
             )
         return Credentials(email=row.email, zsc_key=key)
 

@@ -1,4 +1,4 @@
-"""`bridge doctor`: check a live profile before anything relies on it, one finding per check.
+"""`bpbridge doctor`: check a live profile before anything relies on it, one finding per check.
 
 Checks run in order and stop being meaningful once one fails (no token: no Books check), so
 a later check is reported as skipped, naming the check it waits on. Every detail is scrubbed

@@ -70,7 +70,7 @@ def profile_path(name: str) -> Path:
 
 def refuse_loose_mode(path: Path) -> None:
     """A profile holds the OAuth client secret and refresh token: one that others can read
-    (any group or other permission bit, the rule `bridge doctor` checks) is refused before it
+    (any group or other permission bit, the rule `bpbridge doctor` checks) is refused before it
     is read, as ssh refuses a loose private key; doctor reads it anyway, to report it."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:

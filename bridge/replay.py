@@ -1,5 +1,5 @@
 """Seed a sandbox with a scenario and replay it through an integration: the one path that
-`bridge scenario run`, `bridge migrate demo`, `bridge compare` and the golden tests share."""
+`bpbridge scenario run`, `bpbridge migrate demo`, `bpbridge compare` and the golden tests share."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def _only_organization(books_http: ServiceHttp) -> str:
     if len(orgs) != 1:
         raise ConfigError(
             f"the Books account has {len(orgs)} organizations; say which one to use",
-            hint="set organization_id in the profile (or seed the sandbox with `bridge sandbox load`)",
+            hint="set organization_id in the profile (or seed the sandbox with `bpbridge sandbox load`)",
         )
     return str(orgs[0]["organization_id"])
 

@@ -79,7 +79,7 @@ def connect(ctx: Context, credentials: Credentials, portal_id: str) -> Connectio
             if existing.state == ConnectionState.DISABLED:
                 raise NotConnected(
                     f"the enhanced integration with portal {portal_id} is disabled",
-                    hint=f"run `bridge enhanced reenable --portal {portal_id}`",
+                    hint=f"run `bpbridge enhanced reenable --portal {portal_id}`",
                 )
     _check_admins(ctx, credentials, portal_id)
     org = ctx.books.get_organization()
@@ -144,7 +144,7 @@ def reenable(ctx: Context, portal_id: str) -> Connection:
         row = repo.latest_connection(s, MODE)
         if row is None:
             raise NotConnected("no enhanced integration was ever connected",
-                               hint="run `bridge enhanced connect` first")
+                               hint="run `bpbridge enhanced connect` first")
         if row.portal_id != portal_id:
             raise _mismatch(row, portal_id)
         run = s.execute(select(MigrationRun).where(MigrationRun.target_connection_id == row.id)
@@ -152,7 +152,7 @@ def reenable(ctx: Context, portal_id: str) -> Connection:
         if run is not None and run.state != "done":
             # a half-made target is not an integration yet
             raise NotConnected(f"the migration to this integration is {run.state}",
-                               hint="finish it with `bridge migrate run` (or undo it with `bridge migrate rollback`)")
+                               hint="finish it with `bpbridge migrate run` (or undo it with `bpbridge migrate rollback`)")
         ctx.credentials_of(row)  # a migrated connection must carry its key over
         now = ctx.clock.now()
         repo.set_state(row, ConnectionState.CONNECTED.value, now)

@@ -56,7 +56,7 @@ def books_project(ctx: Context, row: ConnectionRow, project_id: str) -> str:
     if books_pid is None:
         raise InputError(
             f"project {project_id} is not synced to Books",
-            hint="run `bridge enhanced sync`; `bridge enhanced errors --details` says why a project is missing",
+            hint="run `bpbridge enhanced sync`; `bpbridge enhanced errors --details` says why a project is missing",
         )
     return books_pid
 

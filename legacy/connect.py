@@ -90,14 +90,14 @@ def _owned(ctx: Context, credentials: Credentials, portal_id: str) -> Portal:
     if match is None:
         raise PermissionRefused(
             f"portal {portal_id} is not a portal of {credentials.email}",
-            hint="run `bridge legacy portals` to list the portals you own",
+            hint="run `bpbridge legacy portals` to list the portals you own",
         )
     if match.role is not Role.OWNER:
         raise PermissionRefused(
             f"the legacy integration connects only portals you own (L2): "
             f"{credentials.email} is {match.role.value if match.role is Role.ADMIN else 'not the owner'} "
             f"in portal {match.name or portal_id} ({portal_id}), not the owner",
-            hint="ask the portal's owner to connect it, or pick one of `bridge legacy portals`",
+            hint="ask the portal's owner to connect it, or pick one of `bpbridge legacy portals`",
         )
     return match
 
@@ -114,7 +114,7 @@ def connect(ctx: Context, credentials: Credentials, portal_id: str) -> Connectio
             raise PortalMismatch(
                 f"the legacy integration is {row.state} with portal {row.portal_id}; "
                 f"one organization connects one portal at a time",
-                hint="run `bridge legacy disconnect` first to connect another portal",
+                hint="run `bpbridge legacy disconnect` first to connect another portal",
             )
         if row is not None and row.portal_id == portal_id and row.organization_id == org_id:
             row.email = credentials.email

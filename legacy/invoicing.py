@@ -181,7 +181,7 @@ def finalize_invoice(ctx: Context, invoice_id: str, customer_id: str) -> Invoice
         found = load_invoice(s, row.id, invoice_id)
     if found is None:
         raise InputError(f"no legacy invoice {invoice_id}",
-                         hint="`bridge legacy transactions --project P` lists them")
+                         hint="`bpbridge legacy transactions --project P` lists them")
     inv, trow = found
     if not is_local(inv.invoice_id):
         raise InputError(f"invoice {invoice_id} is already in Books (status {inv.status}); "

@@ -38,5 +38,5 @@ def recorded(ctx: Context) -> ConnectionRow:
         row = latest_connection(s, MODE)
     if row is None:
         raise NotConnected("no legacy integration was ever connected",
-                           hint="run `bridge legacy connect` first")
+                           hint="run `bpbridge legacy connect` first")
     return row

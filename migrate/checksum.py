@@ -168,7 +168,7 @@ def check_plan(
         raise PlanOutdated(
             f"the legacy state of portal {legacy.portal_id} changed since the plan was made: "
             f"checksum differs for {detail}; nothing was migrated",
-            changed, hint="make a new plan (`bridge migrate plan --out FILE`), review it, and run that one")
+            changed, hint="make a new plan (`bpbridge migrate plan --out FILE`), review it, and run that one")
     return projects
 
 

@@ -47,7 +47,7 @@ class Converter:
         if row.status == "draft" and not row.customer_id:
             return LeftOut("draft_without_customer",
                            f"{row.kind} {row.books_id} is a draft without a customer; "
-                           "finalize it in legacy mode first (bridge legacy invoice finalize)")
+                           "finalize it in legacy mode first (bpbridge legacy invoice finalize)")
         if row.project_id not in self.upstream_projects:
             return LeftOut("project_deleted_upstream",
                            f"project {row.project_id} no longer exists in Projects; the {row.kind} "

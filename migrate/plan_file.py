@@ -96,7 +96,7 @@ def read_plan_head(path: Path) -> tuple[str, Checksum]:
         raise InputError(f"{where}: not a plan file (not UTF-8 text)") from exc
     if head.get("format") != FORMAT:
         raise InputError(f"{where}: not a migration plan (format is not {FORMAT!r})",
-                         hint="save one with `bridge migrate plan --out FILE`")
+                         hint="save one with `bpbridge migrate plan --out FILE`")
     if head.get("version") != VERSION:
         raise InputError(f"{where}: plan version {head.get('version')!r}; this toolkit reads version {VERSION}")
     if not isinstance(head.get("portal_id"), str):

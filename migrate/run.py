@@ -78,7 +78,7 @@ def find_migration(ctx: Context) -> tuple[ConnectionRow, MigrationRun | None]:
         legacy = latest_connection(s, "legacy")
         if legacy is None:
             raise NotConnected("there is no legacy integration in this store to migrate",
-                               hint="connect one with `bridge legacy connect`, or point --db at its store")
+                               hint="connect one with `bpbridge legacy connect`, or point --db at its store")
         # At most one run of a source is not rolled back; it is the one that counts.
         runs = s.execute(select(MigrationRun).where(MigrationRun.source_connection_id == legacy.id)
                          .order_by(MigrationRun.started_at.desc())).scalars().all()
@@ -114,7 +114,7 @@ def run_migration(
             return summary
         if run is not None and run.state == "rolling_back":
             raise InputError(f"migration {run.id} is half rolled back",
-                             hint="finish it with `bridge migrate rollback`, then migrate again")
+                             hint="finish it with `bpbridge migrate rollback`, then migrate again")
         if run is None or run.state == "rolled_back":
             run = _start(ctx, legacy, services, projects, progress)
             steps.step()

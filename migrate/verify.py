@@ -87,7 +87,7 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     started = time.monotonic()
     legacy, run = find_migration(ctx)
     if run is None or run.state == "rolled_back" or run.target_connection_id is None:
-        raise InputError("there is no migration to verify", hint="run `bridge migrate run` first")
+        raise InputError("there is no migration to verify", hint="run `bpbridge migrate run` first")
     report = VerifyReport(run.id)
     store, src, dst = ctx.store, legacy.id, run.target_connection_id
     up = list(run.upstream_projects or [])

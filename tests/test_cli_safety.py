@@ -28,7 +28,7 @@ EMAIL, KEY, PORTAL = "dana@northwind.example", "5f1c2a9e8b7d4c3a9e0f6b2d1c8a7e4f
 
 @pytest.fixture
 def run(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`bridge ...` in-process on a sandbox seeded with small-agency; asserts the exit code."""
+    """`bpbridge ...` in-process on a sandbox seeded with small-agency; asserts the exit code."""
     from bridge.fixtures import load_scenario
     from bridge.targets import embedded_sandbox
 
@@ -137,7 +137,7 @@ def test_batch_0_is_a_usage_error_and_migrates_nothing(run: Any) -> None:
 
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`bridge migrate demo ...` in-process: its own store in its home (no BRIDGE_DB)."""
+    """`bpbridge migrate demo ...` in-process: its own store in its home (no BRIDGE_DB)."""
     monkeypatch.setenv("BRIDGE_HOME", str(tmp_path / "unused"))  # the demo sets it: restored after
     monkeypatch.delenv("BRIDGE_DB", raising=False)
     runner = CliRunner()
@@ -162,7 +162,7 @@ def test_demo_never_deletes_a_folder_it_did_not_make(demo: Any, tmp_path: Path) 
     before = _tree(mine)
     for extra in ((), ("--yes",)):  # --yes does not make a foreign folder the demo's
         result = demo("--home", str(mine), *extra, code=2)
-        assert "not made by `bridge migrate demo`" in result.stderr
+        assert "not made by `bpbridge migrate demo`" in result.stderr
         assert _tree(mine) == before
     a_file = tmp_path / "a-file"
     a_file.write_text("x")

@@ -101,10 +101,10 @@ class App:
         local sandbox and then replay writes against the real services. Refused before any call."""
         if self.target == "live":
             raise NotInPublicApi(
-                f"`bridge {tool}` is a sandbox tool and does not run with --target live "
+                f"`bpbridge {tool}` is a sandbox tool and does not run with --target live "
                 "(it would write the scenario's data to the live services)",
-                hint=f"drop --target live (or BRIDGE_TARGET=live) to run `bridge {tool}` on the sandbox; "
-                     "to rehearse against real HTTP, point a live profile's base_url at `bridge sandbox serve`")
+                hint=f"drop --target live (or BRIDGE_TARGET=live) to run `bpbridge {tool}` on the sandbox; "
+                     "to rehearse against real HTTP, point a live profile's base_url at `bpbridge sandbox serve`")
 
     def sandbox(self) -> Sandbox:
         from bridge.targets import embedded_sandbox

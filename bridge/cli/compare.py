@@ -1,4 +1,4 @@
-"""`bridge compare FIXTURE`: run a scenario through both modes and diff what users see (C1, C2)."""
+"""`bpbridge compare FIXTURE`: run a scenario through both modes and diff what users see (C1, C2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`bridge db`: the store's schema version (upgrade, current, check)."""
+"""`bpbridge db`: the store's schema version (upgrade, current, check)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`bridge doctor`: check a live profile, one line per check; exit 0 all good, 1 a check
+"""`bpbridge doctor`: check a live profile, one line per check; exit 0 all good, 1 a check
 failed, 2 the profile itself is unusable (missing fields, bad JSON)."""
 
 from __future__ import annotations

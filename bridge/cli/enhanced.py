@@ -1,4 +1,4 @@
-"""`bridge enhanced ...`: thin commands over enhanced.integration (E1-E14).
+"""`bpbridge enhanced ...`: thin commands over enhanced.integration (E1-E14).
 
 Every command takes `--json` (added to each by the root group); tables go through
 bridge.cli.tables.

@@ -1,4 +1,4 @@
-"""`bridge fixtures`: check scenario files against the schema and their cross-references (F1)."""
+"""`bpbridge fixtures`: check scenario files against the schema and their cross-references (F1)."""
 
 from __future__ import annotations
 

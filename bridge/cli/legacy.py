@@ -1,4 +1,4 @@
-"""`bridge legacy ...`: the legacy integration (L1-L10) from the command line.
+"""`bpbridge legacy ...`: the legacy integration (L1-L10) from the command line.
 
 Thin commands: parse, call the integration (built through `bridge.modes`, S2), print.
 The ZSC key comes from `--key`, else $BRIDGE_ZSC_KEY, else a hidden prompt; it is never

@@ -25,7 +25,7 @@ from bridge.cli.progress import show_waits
 from bridge.errors import BridgeError, CheckFailed, redact
 
 #: command area -> ("module:attribute", one-line help); each module owns one click group
-#: or command. The help is here so that `bridge --help` imports no area.
+#: or command. The help is here so that `bpbridge --help` imports no area.
 AREAS = {
     "db": ("bridge.cli.db:db", "The state store's schema version (upgrade, current, check)."),
     "sandbox": ("bridge.cli.sandbox:sandbox", "The embedded service sandbox: load, serve, reset, faults."),
@@ -107,7 +107,7 @@ class LazyGroup(click.Group):
 @click.option("--target", type=click.Choice(["sandbox", "live"]), envvar="BRIDGE_TARGET",
               default="sandbox", show_default=True,
               help="The embedded service sandbox, or the real services named by a profile.")
-@click.option("--profile", envvar="BRIDGE_PROFILE", help="Live profile name (see `bridge doctor`).")
+@click.option("--profile", envvar="BRIDGE_PROFILE", help="Live profile name (see `bpbridge doctor`).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Only results and errors: no progress, no waits.")
 @click.option("-v", "--verbose", count=True, help="Say more: which store and target are used; -vv adds each retry.")
@@ -122,7 +122,7 @@ def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None,
         profile: str | None, as_json: bool, quiet: bool, verbose: int, progress: str, debug: bool) -> None:
     """Run, compare and migrate the Books-Projects integrations (legacy and enhanced).
 
-    Start with `bridge migrate demo` to migrate a shipped scenario on the embedded sandbox.
+    Start with `bpbridge migrate demo` to migrate a shipped scenario on the embedded sandbox.
     """
     app = App(db=db, mode=mode, target=target, json=as_json, debug=debug, profile=profile, home_dir=home,
               verbosity=-1 if quiet else verbose, progress="off" if quiet else progress)

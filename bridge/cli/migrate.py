@@ -1,4 +1,4 @@
-"""`bridge migrate`: plan, run, verify, roll back a migration from legacy to enhanced."""
+"""`bpbridge migrate`: plan, run, verify, roll back a migration from legacy to enhanced."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def _print_plan(data: dict[str, Any]) -> None:
     console.print(f"calls: {data['calls']['summary']}", soft_wrap=True)
     console.print(f"checksum of the legacy state read: {data['checksum']['total']}", soft_wrap=True)
     if data["out"]:
-        console.print(f"plan saved to {data['out']}; run exactly it with `bridge migrate run --plan {data['out']}`",
+        console.print(f"plan saved to {data['out']}; run exactly it with `bpbridge migrate run --plan {data['out']}`",
                       soft_wrap=True)
 
 
@@ -175,7 +175,7 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
         _print_carried(data)
         if data["records_per_second"]:
             click.echo(f"  {data['records']} records in {data['seconds']:.1f}s ({data['records_per_second']}/s)")
-        click.echo(f"next: `bridge migrate verify`, then `bridge enhanced reenable --portal {data['portal_id']}`")
+        click.echo(f"next: `bpbridge migrate verify`, then `bpbridge enhanced reenable --portal {data['portal_id']}`")
 
     plan_info = {"file": str(plan_path), "checksum": expected.total} if plan_path and expected else None
     app.emit({**summary.to_json(), "plan": plan_info}, human)
@@ -398,7 +398,7 @@ def _prepare_demo_home(app: App, home: Path, *, ask: bool, yes: bool) -> None:
     if home.is_dir() and any(home.iterdir()):
         if not (home / DEMO_MARKER).is_file():
             raise InputError(
-                f"--home {home} is not empty and was not made by `bridge migrate demo` (no {DEMO_MARKER} "
+                f"--home {home} is not empty and was not made by `bpbridge migrate demo` (no {DEMO_MARKER} "
                 "marker): refusing to delete it; nothing was changed",
                 hint="choose a new or empty folder for --home (a demo folder from a version that did not "
                      "mark its folders: delete it yourself, then run the demo again)")
@@ -408,5 +408,5 @@ def _prepare_demo_home(app: App, home: Path, *, ask: bool, yes: bool) -> None:
                      f"marked {DEMO_MARKER}) and run the demo there again")])
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
-    (home / DEMO_MARKER).write_text("made by `bridge migrate demo`; `migrate demo` may delete and remake "
+    (home / DEMO_MARKER).write_text("made by `bpbridge migrate demo`; `migrate demo` may delete and remake "
                                     "this folder\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`bridge sandbox`: the embedded imitation of both services ($BRIDGE_HOME/sandbox.db)."""
+"""`bpbridge sandbox`: the embedded imitation of both services ($BRIDGE_HOME/sandbox.db)."""
 
 from __future__ import annotations
 

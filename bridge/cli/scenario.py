@@ -1,4 +1,4 @@
-"""`bridge scenario`: seed the sandbox with a fixture and replay it through a mode."""
+"""`bpbridge scenario`: seed the sandbox with a fixture and replay it through a mode."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ bugs follow the documented syntax, [2nd]). A scope `<service>.<module>.ALL` (or
 `ZohoBooks.fullaccess.all`) covers its module's operations.
 
 The README's scope list is `markdown()` of this table (a test keeps them equal), and
-`bridge doctor` checks the union of every command's scopes against what the accounts server
+`bpbridge doctor` checks the union of every command's scopes against what the accounts server
 says it granted. Commands that never reach the services (db, fixtures, sandbox, compare,
 scenario) need none and are not listed.
 """

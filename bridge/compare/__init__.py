@@ -1,4 +1,4 @@
-"""`bridge compare`: one scenario through every mode, what a user sees diffed (C1), and the
+"""`bpbridge compare`: one scenario through every mode, what a user sees diffed (C1), and the
 differences the generations are meant to have kept apart from the rest (C2)."""
 
 from bridge.compare.declared import Declared, load_declared

@@ -2,7 +2,7 @@
 user then sees (C1). The same code drives every mode: it only knows mode names.
 
 A mode that cannot finish the scenario is a result, not a crash: the run stops at the
-failing step (as `bridge scenario run` does), the failure is recorded in the view's `run`
+failing step (as `bpbridge scenario run` does), the failure is recorded in the view's `run`
 section, and what the services show at that point is still collected.
 """
 

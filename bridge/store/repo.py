@@ -58,13 +58,13 @@ def latest_connection(session: Session, mode: str) -> ConnectionRow | None:
 def live_connection(session: Session, mode: str) -> ConnectionRow:
     row = latest_connection(session, mode)
     if row is None:
-        raise NotConnected(f"no {mode} integration is connected", hint=f"run `bridge {mode} connect` first")
+        raise NotConnected(f"no {mode} integration is connected", hint=f"run `bpbridge {mode} connect` first")
     if row.state == ConnectionState.MIGRATED:
         raise NotConnected(f"the {mode} integration to portal {row.portal_id} was migrated",
-                           hint="operate it with `bridge enhanced ...`; `bridge migrate rollback` undoes the move")
+                           hint="operate it with `bpbridge enhanced ...`; `bpbridge migrate rollback` undoes the move")
     if row.state not in LIVE_STATES:
         raise NotConnected(f"the {mode} integration to portal {row.portal_id} is {row.state}",
-                           hint=f"run `bridge {mode} connect` first")
+                           hint=f"run `bpbridge {mode} connect` first")
     return row
 
 
@@ -72,7 +72,7 @@ def require_enabled(row: ConnectionRow) -> None:
     if row.state != ConnectionState.CONNECTED:
         raise NotConnected(
             f"the {row.mode} integration is {row.state}",
-            hint=f"run `bridge {row.mode} reenable --portal {row.portal_id}`",
+            hint=f"run `bpbridge {row.mode} reenable --portal {row.portal_id}`",
         )
 
 

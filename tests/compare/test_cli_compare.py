@@ -1,4 +1,4 @@
-"""C1, C2: `bridge compare` exit codes, --json and --html through the CLI."""
+"""C1, C2: `bpbridge compare` exit codes, --json and --html through the CLI."""
 
 from __future__ import annotations
 

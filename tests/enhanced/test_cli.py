@@ -1,4 +1,4 @@
-"""The `bridge enhanced` commands: --help on each, and a connect/sync/status/errors round."""
+"""The `bpbridge enhanced` commands: --help on each, and a connect/sync/status/errors round."""
 
 from __future__ import annotations
 

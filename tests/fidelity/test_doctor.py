@@ -1,4 +1,4 @@
-"""`bridge doctor` on a live profile pointed at the served sandbox: one line per check, --json,
+"""`bpbridge doctor` on a live profile pointed at the served sandbox: one line per check, --json,
 exit 0 all good, 1 a check failed, 2 the profile is unusable."""
 
 from __future__ import annotations

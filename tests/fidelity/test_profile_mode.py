@@ -1,7 +1,7 @@
 """A live profile others can read (it holds the OAuth client secret and refresh token) is
 refused by every command that reads it: exit 2, a message naming the file and its mode, the
 fix `chmod 600 FILE`; the file is left as it is and nothing is called (issue 19, point 6).
-`bridge doctor` still reads it, to report it (tests/fidelity/test_doctor.py)."""
+`bpbridge doctor` still reads it, to report it (tests/fidelity/test_doctor.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`bridge legacy ...` end to end on the embedded sandbox seeded with small-agency: connect,
+"""`bpbridge legacy ...` end to end on the embedded sandbox seeded with small-agency: connect,
 invoice both ways, mirror expenses, report; --json output parsed; the key never printed."""
 
 from __future__ import annotations

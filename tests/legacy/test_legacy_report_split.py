@@ -1,5 +1,5 @@
 """L9: expenses per project split into billable and non-billable, per project and in the
-grand totals, in the report's JSON and in `bridge legacy report`'s human output.
+grand totals, in the report's JSON and in `bpbridge legacy report`'s human output.
 
 Billable is the expense's own flag: Projects' `billable` for a mirrored Projects expense,
 Books' `is_billable` for one recorded in Books (which legacy makes billable iff it has a
