@@ -22,7 +22,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/capture-progress-XXXXXX")
 SESSION="capture-progress-$$"
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
 BP="python3 -m bridge"
-PORTAL_KEY=capture-key-0123456789abcdef  # bridge.synthetic.owner_key("capture")
+PORTAL_KEY=capture-key-0123456789abcdef  # bridge.scenarios.synthetic.owner_key("capture")
 mkdir -p "$OUT"
 trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -57,7 +57,7 @@ portal() {  # a home whose sandbox holds a generated portal, connected in enhanc
     local home=$1
     [ -f "$WORK/portal.json" ] || python3 - "$WORK/portal.json" "$SCALE" <<'EOF'
 import json, sys
-from bridge.synthetic import portal_scenario
+from bridge.scenarios.synthetic import portal_scenario
 full = {"projects": 1000, "tasks": 20000, "bugs": 5000, "logs": 200000}  # bench/sync.py's FULL
 n = {k: max(1, int(v * float(sys.argv[2]))) for k, v in full.items()}
 json.dump(portal_scenario("capture", users=25, clients=40, **n), open(sys.argv[1], "w"))

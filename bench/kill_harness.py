@@ -65,14 +65,14 @@ def generated(url: str, home: Path, records: int, projects: int) -> tuple[Any, d
     """bench/migrate.py's legacy state in `url`, its sandbox and the legacy key in `home`."""
     from bench.migrate import KEY, OWNER, PORTAL, generate, scenario
     from bridge.clock import FakeClock
-    from bridge.sandbox import Sandbox
     from bridge.secrets import FileSecrets, connection_key_name
     from bridge.targets import scenario_clock
+    from sandbox import Sandbox
     from tests.migrate.killing import Place
     from tests.migrate.store_dump import SANDBOX_FILE, SECRETS_FILE
 
     data = scenario(projects)
-    # the owner's connect names who acts upstream (bridge.replay.acting_user); not replayed
+    # the owner's connect names who acts upstream (bridge.scenarios.replay.acting_user); not replayed
     data["operations"] = [{"op": "connect", "user_id": OWNER, "portal_id": PORTAL}]
     home.mkdir(parents=True, exist_ok=True)
     sandbox = Sandbox(home / SANDBOX_FILE, clock=FakeClock(scenario_clock(data)))

@@ -110,7 +110,7 @@ def phase(name: str, url: str, home: str) -> dict[str, Any]:
 def run_phase(name: str, url: str, home: str) -> None:
     from bridge.secrets import FileSecrets
     from bridge.store import Store
-    from bridge.targets import embedded_sandbox, sandbox_context
+    from sandbox.wiring import embedded_sandbox, sandbox_context
 
     store = Store.open(url)
     ctx = sandbox_context(embedded_sandbox(Path(home)), store, secrets=FileSecrets(Path(home) / "secrets.json"))
@@ -174,7 +174,7 @@ def main() -> None:
     home = args.prepare or tempfile.mkdtemp(prefix="bench-migrate-")
     url = args.db or f"sqlite:///{home}/state.db"
     from bridge.secrets import FileSecrets, connection_key_name
-    from bridge.targets import embedded_sandbox
+    from sandbox.wiring import embedded_sandbox
 
     embedded_sandbox(Path(home)).seed(scenario(args.projects))
     t0 = time.monotonic()

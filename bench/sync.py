@@ -27,7 +27,7 @@ NAME, USERS, CLIENTS = "bench", 25, 40
 
 
 def scenario(scale: float) -> dict[str, Any]:
-    from bridge.synthetic import portal_scenario
+    from bridge.scenarios.synthetic import portal_scenario
 
     n = {k: max(1, int(v * scale)) for k, v in FULL.items()}
     return portal_scenario(NAME, projects=n["projects"], tasks=n["tasks"], bugs=n["bugs"], logs=n["timelogs"],
@@ -71,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from bridge.clock import FakeClock
     from bridge.domain import Credentials
-    from bridge.sandbox import Sandbox
+    from bridge.scenarios.synthetic import PORTAL, TODAY, owner_email, owner_key
     from bridge.store import Store
-    from bridge.synthetic import PORTAL, TODAY, owner_email, owner_key
-    from bridge.targets import sandbox_context
     from enhanced.integration import EnhancedIntegration
+    from sandbox import Sandbox
+    from sandbox.wiring import sandbox_context
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     data = scenario(args.scale)

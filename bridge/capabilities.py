@@ -136,7 +136,7 @@ class Operation:
 # -- what the operations call (read off legacy/, enhanced/, migrate/ and bridge/billing,claims) --
 _CONNECT = ("projects.list_portals", "books.get_organization")
 _PORTALS = ("projects.list_portals",)
-_TIME_RULE = ("projects.list_portals", "projects.list_users")  # bridge.eligibility: approval rule
+_TIME_RULE = ("projects.list_portals", "projects.list_users")  # bridge.billing.eligibility: approval rule
 _CLAIMS = ("books.list_invoices", "books.delete_invoice", "books.mark_invoice")  # settle / withdraw
 _EN_SUBJECT = ("books.get_project", "books.get_contact")
 _EN_LINES = (*_EN_SUBJECT, "books.list_time_entries", "books.list_expenses", "projects.list_timelogs",

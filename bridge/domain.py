@@ -138,7 +138,7 @@ def lines_total(lines: Iterable[InvoiceLine], currency: str) -> Money:
 
 @dataclass(frozen=True)
 class LeftOff:
-    """A record an invoice did not bill, and why (bridge.eligibility names the codes)."""
+    """A record an invoice did not bill, and why (bridge.billing.eligibility names the codes)."""
 
     kind: str  # task | time_log | expense
     record_id: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bridge.claims import compensate, new_claim_id
+from bridge.billing.claims import compensate, new_claim_id
 from bridge.context import Context
 from bridge.domain import Money, Side, Transaction, TxnKind
 from bridge.errors import InputError

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge import billing
-from bridge.claims import compensate, new_claim_id
+from bridge.billing import lines as billing
+from bridge.billing.claims import compensate, new_claim_id
 from bridge.context import Context
 from bridge.domain import InvoiceLine, Side, Transaction, TxnKind, lines_total
 from bridge.store import repo

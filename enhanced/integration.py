@@ -23,7 +23,16 @@ from bridge.domain import (
 )
 from bridge.progress import Progress
 from bridge.store import repo
-from enhanced import bills, errors, estimates, history, preferences, setup, status, transactions
+from enhanced import (
+    bills,
+    estimates,
+    history,
+    preferences,
+    setup,
+    status,
+    sync_errors,
+    transactions,
+)
 from enhanced.sync.engine import run_sync
 
 
@@ -91,12 +100,12 @@ class EnhancedIntegration:
     def error_summary(self) -> list[dict[str, Any]]:
         row = setup.connection_row(self.ctx)
         with self.ctx.store.session() as s:
-            return errors.summary(s, row.id)
+            return sync_errors.summary(s, row.id)
 
     def error_details(self, include_resolved: bool = False) -> list[dict[str, Any]]:
         row = setup.connection_row(self.ctx)
         with self.ctx.store.session() as s:
-            return errors.details(s, row.id, include_resolved)
+            return sync_errors.details(s, row.id, include_resolved)
 
     # -- E9 ----------------------------------------------------------------------------------------
     def create_invoice(self, project_id: str, customer_id: str | None = None, side: Side = Side.BOOKS) -> Invoice:

@@ -2,7 +2,7 @@
 
 The codes and fixes are the ones docs/CONTRACTS.md §4 lists. A timesheet fails first on
 its project, then its task, then on its own: the time rule both modes bill by
-(`bridge.eligibility.TimeRule`), so a log the sync refuses is one no invoice bills.
+(`bridge.billing.eligibility.TimeRule`), so a log the sync refuses is one no invoice bills.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.billing.eligibility import TIME_REASONS, log_date
 from bridge.domain import SyncFailure
-from bridge.eligibility import TIME_REASONS, log_date
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ REASONS: dict[str, Reason] = {r.code: r for r in (
            "fix the project's error"),
     Reason("timesheets", "timesheet_task_not_fetched", "the log's task could not be fetched",
            "fix the task's error"),
-    # the time rule's own reasons live with the rule (bridge.eligibility): one rule, one wording
+    # the time rule's own reasons live with the rule (bridge.billing.eligibility): one rule, one wording
     *(Reason("timesheets", code, when, fix) for code, (when, fix) in TIME_REASONS.items()),
 )}
 

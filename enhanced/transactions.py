@@ -1,10 +1,10 @@
 """E9: invoices and expenses for synced projects, on either side, visible on both at once.
 
 An invoice bills the project's completed, billable, not yet billed tasks with the time
-synced to Books as unbilled time entries (bridge.billing computes the lines; each line
+synced to Books as unbilled time entries (bridge.billing.lines computes the lines; each line
 carries the entries' `time_entry_ids` so Books marks them invoiced), plus the project's
 billable Projects expenses for that customer not yet invoiced. Tasks are claimed in the
-store before any remote write (bridge.claims), so a task is billed once across sides.
+store before any remote write (bridge.billing.claims), so a task is billed once across sides.
 
 The Books record is always made first, with the claim as its reference number (a lost
 answer is looked up, never made twice); then the Projects side: a Books-side invoice is
@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bridge import billing
-from bridge.billing import confirm_claims
-from bridge.claims import claimed, compensate, new_claim_id, settle_stale, withdraw_invoice
+from bridge.billing import lines as billing
+from bridge.billing.claims import claimed, compensate, new_claim_id, settle_stale, withdraw_invoice
+from bridge.billing.eligibility import time_rule
+from bridge.billing.lines import confirm_claims
 from bridge.clients import projects_v3 as v3
 from bridge.context import Context
 from bridge.domain import (
@@ -36,7 +37,6 @@ from bridge.domain import (
     TxnKind,
     lines_total,
 )
-from bridge.eligibility import time_rule
 from bridge.errors import InputError
 from bridge.store import repo
 from bridge.store.tables import ConnectionRow, InvoiceLineRow, TransactionRow
@@ -104,7 +104,7 @@ def invoice_lines(ctx: Context, row: ConnectionRow, project_id: str, books_pid: 
     tasks, project_rate = books_rates(ctx, row, books_pid, list(projects.list_tasks(project_id)))
     # a task a Projects-side invoice holds (made before this connection, or by legacy) is billed
     billed |= {str(t["id"]) for t in tasks if t.get("invoiced")}
-    # the same rule as legacy (bridge.eligibility), and only time Books holds as unbilled
+    # the same rule as legacy (bridge.billing.eligibility), and only time Books holds as unbilled
     rule = time_rule(projects, row.portal_id, ctx.clock.now().date())
     work = billing.task_work(tasks, all_logs, project_rate, billed, rule, in_books=set(entry_of))
     work.lines = [InvoiceLine(ln.description, ln.quantity, ln.rate, ln.task_id, None,

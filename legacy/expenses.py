@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bridge.claims import compensate, new_claim_id
+from bridge.billing.claims import compensate, new_claim_id
 from bridge.domain import Expense, InvoiceLine, Money, Side, Transaction, TxnKind, round_money
 from bridge.store.repo import mappings, put_mappings, record_fingerprint, record_transaction
 from bridge.store.tables import IdMap

@@ -22,8 +22,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import claim_keys, confirm_claims, require_lines
-from bridge.claims import claimed, compensate, settle_stale, withdraw_invoice
+from bridge.billing.claims import claimed, compensate, settle_stale, withdraw_invoice
+from bridge.billing.lines import claim_keys, confirm_claims, require_lines
 from bridge.domain import Invoice, InvoiceLine, Side, Transaction
 from bridge.errors import InputError, NotFound
 from bridge.store.repo import put_mappings, to_transaction

@@ -2,7 +2,7 @@
 
 Lines come from Projects (the legacy integration never copies tasks or time into Books):
 completed, billable, not yet invoiced tasks with the hours the time rule allows
-(`bridge.eligibility`), at the task's rate or else the project's (`bridge.billing.task_work`),
+(`bridge.billing.eligibility`), at the task's rate or else the project's (`bridge.billing.task_work`),
 plus the project's billable expenses of the chosen customer only (L5,
 `bridge.billing.expense_work`), in the invoice's
 currency (an expense in another currency cannot sit on it and waits for an invoice in its
@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import Selection, expense_work, refuse_if_all_billed, task_work
+from bridge.billing.eligibility import time_rule
+from bridge.billing.lines import Selection, expense_work, refuse_if_all_billed, task_work
 from bridge.clients import projects_v3 as v3
 from bridge.domain import InvoiceLine
-from bridge.eligibility import time_rule
 from bridge.store.repo import billed_expense_ids, billed_task_ids, record_fingerprint
 from legacy.ledger import invoiced_expense_ids
 
@@ -145,7 +145,7 @@ HEAD_FIELDS = ("notes", "reference_number", "date", "due_date")
 Head = dict[str, str]
 
 # What legacy makes a Books invoice's reference_number under: its billing claim
-# (`bridge.claims.new_claim_id`, or PRJ-INV-<id> for one adopted from Projects).
+# (`bridge.billing.claims.new_claim_id`, or PRJ-INV-<id> for one adopted from Projects).
 _CLAIM_REFERENCE = re.compile(r"(BR-[0-9a-f]{20}|PRJ-INV-\d+)")
 
 

@@ -29,8 +29,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from bridge.billing import claim_keys, confirm_claims
-from bridge.claims import claimed, settle_stale
+from bridge.billing.claims import claimed, settle_stale
+from bridge.billing.lines import claim_keys, confirm_claims
 from bridge.domain import Invoice, ModuleState, Side, SyncFailure, SyncReport, Transaction, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.store.locks import NamedLock

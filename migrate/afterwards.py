@@ -17,8 +17,8 @@ from typing import Any
 from bridge.context import Context
 from bridge.domain import round_money
 from bridge.modes import open_integration
-from bridge.replay import upstream_client
-from bridge.scenario import ScenarioFailed, Step, run_scenario
+from bridge.scenarios.driver import ScenarioFailed, Step, run_scenario
+from bridge.scenarios.replay import upstream_client
 from migrate.rollback import rollback_migration
 
 ROLLBACK = "rollback"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bridge.claims import require_no_claims_in_flight
+from bridge.billing.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotFound
 from bridge.progress import Progress, no_progress

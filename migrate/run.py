@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from bridge.claims import require_no_claims_in_flight
+from bridge.billing.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotConnected
 from bridge.progress import Progress, no_progress

@@ -126,7 +126,7 @@ def store(store_url: str) -> Iterator[Store]:
 
 
 def load_scenario_file(name: str) -> dict[str, Any]:
-    from bridge.fixtures import load_scenario
+    from bridge.scenarios.fixtures import load_scenario
 
     path = Path(name) if name.endswith(".json") else SCENARIOS / f"{name}.json"
     return load_scenario(path)
@@ -146,8 +146,9 @@ class World:
 @pytest.fixture
 def make_world(store_url: str, tmp_path: Path) -> Iterator[Callable[..., World]]:
     from bridge.clock import FakeClock
-    from bridge.sandbox import Sandbox
-    from bridge.targets import sandbox_context, scenario_clock
+    from bridge.targets import scenario_clock
+    from sandbox import Sandbox
+    from sandbox.wiring import sandbox_context
 
     made: list[World] = []
 

@@ -28,16 +28,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bridge._fixture_refs import json_path
 from bridge.clock import FakeClock
 from bridge.errors import BridgeError, FixtureError
-from bridge.fixtures import check_files, list_scenarios, load_scenario
 from bridge.modes import open_integration
-from bridge.replay import replay, seed_sandbox
-from bridge.sandbox import Sandbox
-from bridge.scenario import ScenarioFailed
+from bridge.scenarios.driver import ScenarioFailed
+from bridge.scenarios.fixtures import check_files, list_scenarios, load_scenario
+from bridge.scenarios.refs import json_path
+from bridge.scenarios.replay import replay, seed_sandbox
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 MODES = ("legacy", "enhanced")
 BASES: dict[str, dict[str, Any]] = {p.stem: json.loads(p.read_text()) for p in list_scenarios()}

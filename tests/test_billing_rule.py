@@ -1,4 +1,4 @@
-"""The billing rule on its own (bridge.eligibility, bridge.billing): what a line carries and
+"""The billing rule on its own (bridge.billing.eligibility, bridge.billing.lines): what a line carries and
 what is left off, with the code a user reads (L5, E13)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bridge.billing import expense_work, task_work
-from bridge.eligibility import TimeRule
+from bridge.billing.eligibility import TimeRule
+from bridge.billing.lines import expense_work, task_work
 
 RULE = TimeRule(approval_on=True, today=dt.date(2026, 2, 10), portal_users=frozenset({"u1"}))
 

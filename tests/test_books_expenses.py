@@ -15,8 +15,8 @@ from bridge.domain import ExpenseAccounts, Side
 from bridge.errors import ConfigError
 from bridge.modes import MODES, open_integration
 from bridge.profile import Profile, load_profile, save_profile
-from bridge.replay import replay
-from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID
+from bridge.scenarios.replay import replay
+from sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID
 
 pytestmark = pytest.mark.store
 

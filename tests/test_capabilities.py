@@ -21,9 +21,9 @@ from bridge.clock import FakeClock
 from bridge.context import Context
 from bridge.domain import Credentials, Side
 from bridge.errors import NotInPublicApi
-from bridge.sandbox import Sandbox
 from bridge.store import Store
-from bridge.targets import sandbox_context
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 DAY = dt.date(2026, 1, 5)

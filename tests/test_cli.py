@@ -92,7 +92,7 @@ def test_sandbox_serve_answers_real_http_like_the_in_process_transport(tmp_path:
             lines.append(server.stdout.readline())
         url = json.loads("".join(lines))["url"]
         assert url.startswith("http://127.0.0.1:")
-        from bridge.sandbox import (
+        from sandbox import (
             SANDBOX_CLIENT_ID,
             SANDBOX_CLIENT_SECRET,
             SANDBOX_REFRESH_TOKEN,

@@ -29,8 +29,8 @@ EMAIL, KEY, PORTAL = "dana@northwind.example", "5f1c2a9e8b7d4c3a9e0f6b2d1c8a7e4f
 @pytest.fixture
 def run(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`bpbridge ...` in-process on a sandbox seeded with small-agency; asserts the exit code."""
-    from bridge.fixtures import load_scenario
-    from bridge.targets import embedded_sandbox
+    from bridge.scenarios.fixtures import load_scenario
+    from sandbox.wiring import embedded_sandbox
 
     monkeypatch.setenv("BRIDGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BRIDGE_DB", store_url)

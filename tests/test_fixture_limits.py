@@ -3,7 +3,7 @@ path; one bad file never stops a multi-file check; a replay of data that never w
 the checker ends in a FixtureError naming the fixture and the path, never an internal error.
 
 The limits and where each comes from: the description of fixtures/schema/scenario.schema.json
-and bridge/_fixture_limits.py.
+and bridge/scenarios/limits.py.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bridge._fixture_limits import MAX_DEPTH, MAX_FILE_BYTES
 from bridge.cli.fixtures import fixtures
 from bridge.cli.main import cli
 from bridge.errors import FixtureError
-from bridge.fixtures import check_files, load_scenario, validate_scenario
-from bridge.replay import seed_sandbox
-from bridge.scenario import run_scenario
+from bridge.scenarios.driver import run_scenario
+from bridge.scenarios.fixtures import check_files, load_scenario, validate_scenario
+from bridge.scenarios.limits import MAX_DEPTH, MAX_FILE_BYTES
+from bridge.scenarios.replay import seed_sandbox
 from tests.fixture_mutations import replay_in_process
 
 from .test_scenario import FakeIntegration, FakeProjects
@@ -232,7 +232,7 @@ def test_a_number_too_long_for_python_is_refused_with_where_it_is(tmp_path: Path
 def test_a_checker_failure_on_one_file_is_that_file_s_verdict(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import bridge.fixtures as module
+    import bridge.scenarios.fixtures as module
 
     real = module.check_references
 
@@ -271,7 +271,7 @@ def test_a_replay_of_unchecked_data_names_the_operation_and_the_culprit(
 
 
 def test_seeding_unchecked_text_names_the_culprit(tmp_path: Path) -> None:
-    from bridge.sandbox import Sandbox
+    from sandbox import Sandbox
 
     data = changed(lambda d: d["projects"]["tasks"][0].__setitem__("name", "x\ud800"))
     sandbox = Sandbox(tmp_path / "sandbox.db")

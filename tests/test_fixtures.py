@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bridge.cli.fixtures import fixtures
 from bridge.errors import FixtureError
-from bridge.fixtures import SCHEMA_PATH, list_scenarios, load_scenario, validate_scenario
+from bridge.scenarios.fixtures import SCHEMA_PATH, list_scenarios, load_scenario, validate_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = list_scenarios()

@@ -17,7 +17,7 @@ import pytest
 from bridge.domain import Side
 from bridge.errors import AlreadyInvoiced, NotConnected
 from bridge.modes import open_integration
-from bridge.replay import replay
+from bridge.scenarios.replay import replay
 from migrate.rollback import rollback_migration
 from migrate.run import run_migration
 from migrate.verify import verify_migration
@@ -113,7 +113,7 @@ def test_a_rolled_back_enhanced_connection_cannot_claim(make_world: Any) -> None
     rolled back, and a legacy one under migration, bill nothing."""
     from sqlalchemy import select, update
 
-    from bridge.billing import claim_tasks
+    from bridge.billing.lines import claim_tasks
     from bridge.store.tables import BilledTask, ConnectionRow, MigrationRun
 
     world, _legacy = _setup(make_world, "legacy")

@@ -30,7 +30,7 @@ from bridge.domain import (
 )
 from bridge.errors import AlreadyInvoiced, FixtureError, PortalMismatch
 from bridge.interface import Integration
-from bridge.scenario import ScenarioFailed, Step, error_matches, run_scenario
+from bridge.scenarios.driver import ScenarioFailed, Step, error_matches, run_scenario
 
 Call = tuple[Any, ...]
 

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bridge.claims
-from bridge.billing import claim_keys
-from bridge.claims import settle_stale_claims
+import bridge.billing.claims
+from bridge.billing.claims import settle_stale_claims
+from bridge.billing.lines import claim_keys
 from bridge.domain import Side, TxnKind
 from bridge.errors import AlreadyInvoiced, BridgeError
 from bridge.modes import MODES, open_integration
-from bridge.replay import replay
+from bridge.scenarios.replay import replay
 from bridge.store.tables import BilledTask
 
 pytestmark = pytest.mark.store
@@ -46,7 +46,7 @@ def _killed_while_invoicing(world: Any, mode: str, after_books: bool,
     if child == 0:
         try:
             from bridge.store import Store
-            from bridge.targets import sandbox_context
+            from sandbox.wiring import sandbox_context
 
             ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
                                   secrets=world.ctx.secrets)
@@ -128,13 +128,13 @@ def test_only_dead_or_day_old_holders_are_released(make_world: Any) -> None:
 
 def _race_before_claim(monkeypatch: pytest.MonkeyPatch, world: Any, winner: BilledTask) -> None:
     """The racing winner's claim lands between the loser's choice of lines and its own claim."""
-    real = bridge.claims.claim_tasks
+    real = bridge.billing.claims.claim_tasks
 
     def racing(*args: Any, **kwargs: Any) -> None:
         with world.ctx.store.session() as s:
             s.merge(winner)
         real(*args, **kwargs)
-    monkeypatch.setattr(bridge.claims, "claim_tasks", racing)
+    monkeypatch.setattr(bridge.billing.claims, "claim_tasks", racing)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from bridge.context import Context
     from bridge.interface import Integration
     from bridge.profile import Profile
-    from bridge.sandbox import Sandbox
     from bridge.store import Store
+    from sandbox import Sandbox
 
 
 #: how long work shows its progress: a bar on a terminal, periodic lines, or nothing
@@ -107,7 +107,7 @@ class App:
                      "to rehearse against real HTTP, point a live profile's base_url at `bpbridge sandbox serve`")
 
     def sandbox(self) -> Sandbox:
-        from bridge.targets import embedded_sandbox
+        from sandbox.wiring import embedded_sandbox
 
         self.refuse_live("sandbox")  # a net: nothing reaches the local sandbox on a live target
         if self._sandbox is None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from bridge.errors import InputError
-from bridge.fixtures import list_scenarios, load_scenario
+from bridge.scenarios.fixtures import list_scenarios, load_scenario
 
 fixture_argument = click.argument("fixture", metavar="FIXTURE")
 

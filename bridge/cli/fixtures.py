@@ -9,7 +9,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.errors import FixtureError
-from bridge.fixtures import check_files, list_scenarios
+from bridge.scenarios.fixtures import check_files, list_scenarios
 
 
 @click.group()

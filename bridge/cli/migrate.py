@@ -346,7 +346,7 @@ def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -
     Example: `bpbridge migrate demo small-agency`
     """
     from bridge.modes import open_integration
-    from bridge.replay import replay, seed_sandbox
+    from bridge.scenarios.replay import replay, seed_sandbox
     from migrate.verify import verify_migration
 
     data = resolve_fixture(fixture)

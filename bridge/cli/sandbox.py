@@ -12,7 +12,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.errors import InputError
-from bridge.replay import seed_sandbox
+from bridge.scenarios.replay import seed_sandbox
 
 
 @click.group()

@@ -10,8 +10,8 @@ from bridge.cli.app import App
 from bridge.cli.fixture_arg import fixture_argument, resolve_fixture
 from bridge.cli.tables import print_table
 from bridge.modes import open_integration, resolve_mode
-from bridge.replay import replay, seed_sandbox
-from bridge.scenario import ScenarioResult
+from bridge.scenarios.driver import ScenarioResult
+from bridge.scenarios.replay import replay, seed_sandbox
 
 
 @click.group()

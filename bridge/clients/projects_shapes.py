@@ -1,4 +1,4 @@
-"""Projects v3 answers -> the records legacy/, enhanced/ and bridge/billing.py read.
+"""Projects v3 answers -> the records legacy/, enhanced/ and bridge/billing/lines.py read.
 
 The modes were written against the old REST shapes (`task: {id}`, `bug`, `component`,
 `log_date` MM-DD-YYYY, `total_minutes`, `owner_id`, task `completed`, user `active` and

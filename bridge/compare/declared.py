@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 
 from bridge.errors import FixtureError
-from bridge.fixtures import FIXTURES_DIR
+from bridge.scenarios.fixtures import FIXTURES_DIR
 
 if TYPE_CHECKING:
     from bridge.compare.diff import Difference, Segment

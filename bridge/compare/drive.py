@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bridge.clock import FakeClock
 from bridge.compare.collect import View, collect_books, collect_projects, seeded_names
@@ -21,13 +21,19 @@ from bridge.context import Context
 from bridge.errors import BridgeError
 from bridge.modes import MODES, open_integration
 from bridge.progress import Progress, no_progress
-from bridge.replay import acting_user, replay, seed_sandbox, upstream_client
-from bridge.sandbox import Sandbox
-from bridge.scenario import ScenarioFailed, ScenarioResult, Step
+from bridge.scenarios.driver import ScenarioFailed, ScenarioResult, Step
+from bridge.scenarios.replay import Seedable, acting_user, replay, seed_sandbox, upstream_client
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import sandbox_wiring, scenario_clock
 
 DEFAULT_MODES: tuple[str, ...] = tuple(MODES)
+
+
+class SandboxWorld(Seedable, Protocol):
+    """What the comparison needs of a sandbox: seed it, close it (the golden tests go on with
+    the legacy one's world through its Context)."""
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -36,7 +42,7 @@ class ModeRun:
     that look further (the golden tests migrate the legacy one)."""
 
     mode: str
-    sandbox: Sandbox
+    sandbox: SandboxWorld
     ctx: Context
     result: ScenarioResult
     failure: str | None = None  # short and id-free: it is part of the compared view
@@ -47,9 +53,11 @@ class ModeRun:
 def run_mode(scenario: Mapping[str, Any], mode: str, folder: Path, progress: Progress = no_progress) -> ModeRun:
     """`progress` counts the scenario's operations replayed, the task named after the mode."""
     clock = FakeClock(scenario_clock(dict(scenario)))  # same start in every mode: ids and dates repeat
-    sandbox = Sandbox(folder / f"{mode}-sandbox.db", clock=clock)
+    wiring = sandbox_wiring()  # the comparison runs on the sandbox by design (C1): reached by name
+    sandbox: SandboxWorld = wiring.embedded_sandbox(folder, clock, name=f"{mode}-sandbox.db")
     seed_sandbox(sandbox, scenario)
-    ctx = sandbox_context(sandbox, Store.open(f"sqlite:///{folder / f'{mode}-state.db'}"), clock=clock)
+    ctx: Context = wiring.sandbox_context(sandbox, Store.open(f"sqlite:///{folder / f'{mode}-state.db'}"),
+                                          clock=clock)
     run = ModeRun(mode, sandbox, ctx, ScenarioResult(scenario.get("name", "scenario")))
     try:
         steps = len(scenario.get("operations", []))

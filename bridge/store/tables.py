@@ -151,7 +151,7 @@ class BilledTask(Base):
     billed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     migration_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     #: host:pid of the process holding a 'claimed' row, so a claim whose process died can be
-    #: told from one still at work (bridge.claims.settle_stale_claims)
+    #: told from one still at work (bridge.billing.claims.settle_stale_claims)
     holder: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 

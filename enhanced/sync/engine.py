@@ -30,7 +30,7 @@ from bridge.progress import Progress, no_progress
 from bridge.store import repo
 from bridge.store.locks import NamedLock
 from bridge.store.tables import ConnectionRow, SyncRun
-from enhanced import errors, preferences
+from enhanced import preferences, sync_errors
 from enhanced.status import holder_name, latest_runs
 from enhanced.sync import bugs, projects, tasks, timesheets, user_rates, users
 from enhanced.sync.common import Counts
@@ -143,7 +143,7 @@ def _finish(ctx: Context, connection_id: int, module: Module, run_id: int, count
             failures: list[SyncFailure]) -> None:
     now = ctx.clock.now()
     with ctx.store.session() as s:
-        errors.settle(s, connection_id, module.value, run_id, failures, now)
+        sync_errors.settle(s, connection_id, module.value, run_id, failures, now)
         s.execute(update(SyncRun).where(SyncRun.id == run_id).values(
             status=ModuleState.SYNCED.value, ended_at=now, failed=len(failures), **counts.as_dict()))
 

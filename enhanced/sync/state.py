@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.context import Context
 from bridge.progress import Progress, no_progress
 from bridge.store.tables import ConnectionRow
-from enhanced import errors
+from enhanced import sync_errors
 from enhanced.preferences import Prefs
 from enhanced.sync.writer import BooksReads, Writer
 
@@ -95,7 +95,7 @@ class SyncState:
         if module in self.failed:
             return self.failed[module]
         with self.ctx.store.session() as s:
-            return errors.open_codes(s, self.cid, module)
+            return sync_errors.open_codes(s, self.cid, module)
 
     def books_me(self) -> dict[str, Any]:
         if self._books_user is None:

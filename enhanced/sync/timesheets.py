@@ -13,9 +13,9 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
+from bridge.billing.eligibility import TimeRule, approval_required, minutes_of
 from bridge.clients import projects_v3 as v3
 from bridge.domain import SyncFailure
-from bridge.eligibility import TimeRule, approval_required, minutes_of
 from bridge.errors import ServiceError
 from bridge.store.repo import billed_task_ids, record_fingerprint
 from enhanced.rules import failure, log_date, upstream_failure
@@ -39,7 +39,7 @@ def log_types(general_timesheets: bool) -> tuple[str, ...]:
 
 
 def time_rule(st: SyncState) -> TimeRule:
-    """The rule every invoice bills by (bridge.eligibility), for this portal and sync."""
+    """The rule every invoice bills by (bridge.billing.eligibility), for this portal and sync."""
     return TimeRule(approval_required(st.projects.list_portals(), st.conn.portal_id), st.today,
                     frozenset(st.portal_users()))
 

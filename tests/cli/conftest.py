@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bridge.cli.main import cli
-from bridge.fixtures import load_scenario
-from bridge.targets import SandboxClock, embedded_sandbox
+from bridge.scenarios.fixtures import load_scenario
+from sandbox.wiring import SandboxDayClock, embedded_sandbox
 from tests.conftest import SCENARIOS
 
 EMAIL, KEY, PORTAL = "dana@northwind.example", "5f1c2a9e8b7d4c3a9e0f6b2d1c8a7e4f", "64000001"
@@ -26,7 +26,7 @@ class Run(Protocol):
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the sandbox's clock was asked for (retries, pacing): none is slept."""
     waits: list[float] = []
-    monkeypatch.setattr(SandboxClock, "sleep", lambda self, seconds: waits.append(seconds))
+    monkeypatch.setattr(SandboxDayClock, "sleep", lambda self, seconds: waits.append(seconds))
     return waits
 
 

@@ -14,12 +14,13 @@ import httpx
 import pytest
 
 from bridge.clock import FakeClock
-from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
-from bridge.replay import replay
-from bridge.sandbox import Sandbox
+from bridge.scenarios.fixtures import load_scenario
+from bridge.scenarios.replay import replay
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "small-agency.json"
 

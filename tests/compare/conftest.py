@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bridge.compare import CompareResult, compare_scenario
-from bridge.fixtures import SCENARIOS_DIR, load_scenario
+from bridge.scenarios.fixtures import SCENARIOS_DIR, load_scenario
 
 #: a shipped scenario where the two modes differ only as declared
 CLEAN = "deleted-project"

@@ -11,7 +11,7 @@ from typing import Any
 from bridge.compare import compare_runs, mode_runs
 from bridge.compare.drive import ModeRun
 from bridge.errors import BridgeError
-from bridge.fixtures import FIXTURES_DIR
+from bridge.scenarios.fixtures import FIXTURES_DIR
 from migrate.afterwards import run_afterwards
 from migrate.run import run_migration
 from migrate.verify import verify_migration

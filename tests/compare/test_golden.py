@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.fixtures import list_scenarios, load_scenario
+from bridge.scenarios.fixtures import list_scenarios, load_scenario
 from tests.compare.golden import GOLDEN_DIR, UPDATE_ENV, dumps, golden_path, outcomes
 
 SCENARIOS = list_scenarios()

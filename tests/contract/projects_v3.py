@@ -16,9 +16,9 @@ from typing import Any
 
 from bridge.clients import ProjectsClient
 from bridge.clients.projects_v3 import PER_PAGE, ROOT
-from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
-from bridge.replay import acting_user, replay
+from bridge.scenarios.fixtures import load_scenario
+from bridge.scenarios.replay import acting_user, replay
 
 from .traffic import Exchange, Recorder, recorded_world
 

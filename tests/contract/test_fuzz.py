@@ -28,10 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.clock import FakeClock
-from bridge.fixtures import load_scenario
-from bridge.sandbox import Sandbox
+from bridge.scenarios.fixtures import load_scenario
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 from ..sandbox.conftest import mint_token
 from . import fuzzing, spec

@@ -22,17 +22,18 @@ import httpx
 
 from bridge.clients import BooksClient
 from bridge.clock import FakeClock
-from bridge.fixtures import load_scenario
 from bridge.modes import MODES, open_integration
-from bridge.replay import replay
-from bridge.sandbox import (
+from bridge.scenarios.fixtures import load_scenario
+from bridge.scenarios.replay import replay
+from bridge.store import Store
+from bridge.targets import scenario_clock
+from sandbox import (
     SANDBOX_EXPENSE_ACCOUNT_ID,
     SANDBOX_PAID_THROUGH_ACCOUNT_ID,
     SANDBOX_TIME_ITEM_ID,
     Sandbox,
 )
-from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from sandbox.wiring import sandbox_context
 
 from .spec import PREFIX, Operation, operation_of, request_errors
 

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bridge.eligibility import TimeRule
+from bridge.billing.eligibility import TimeRule
 from bridge.store import Store, repo
 from bridge.store.tables import SyncError, SyncRun
-from enhanced import errors
+from enhanced import sync_errors as errors
 from enhanced.rules import failure, project_client_check
 
 TODAY = dt.date(2026, 1, 20)

@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from bridge.cli.main import cli
 from bridge.clock import FakeClock
 from bridge.profile import Profile, save_profile
-from bridge.sandbox import (
+from bridge.targets import scenario_clock
+from sandbox import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_EXPENSE_ACCOUNT_ID,
@@ -23,7 +24,6 @@ from bridge.sandbox import (
     SANDBOX_TIME_ITEM_ID,
     Sandbox,
 )
-from bridge.targets import scenario_clock
 from tests.conftest import load_scenario_file
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from bridge.call_budget import CallBudget
 from bridge.cli.main import cli
 from bridge.clients import ProjectsClient
-from bridge.fixtures import list_scenarios
+from bridge.scenarios.fixtures import list_scenarios
 from enhanced.plan import plan_sync
 from migrate.plan import plan_migration
 from migrate.run import run_migration

@@ -27,12 +27,13 @@ from bridge.clients.limits import BOOKS_PLANS
 from bridge.clock import Clock, FakeClock
 from bridge.domain import Credentials
 from bridge.errors import RateLimited
-from bridge.sandbox import Sandbox
+from bridge.scenarios.synthetic import PORTAL, owner_email, owner_key, portal_scenario
 from bridge.store import Store
 from bridge.store.tables import IdMap, SyncError
-from bridge.synthetic import PORTAL, owner_email, owner_key, portal_scenario
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
 from enhanced.integration import EnhancedIntegration
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 NAME = "fidelity"
 

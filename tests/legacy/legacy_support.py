@@ -77,10 +77,10 @@ def open_racer(setup: RaceSetup) -> Any:
     from pathlib import Path
 
     from bridge.clock import FakeClock
-    from bridge.sandbox import Sandbox
     from bridge.secrets import FileSecrets
     from bridge.store import Store
-    from bridge.targets import sandbox_context
+    from sandbox import Sandbox
+    from sandbox.wiring import sandbox_context
 
     clock = FakeClock(dt.datetime.fromisoformat(setup.today + "T10:00:00+00:00"))
     sandbox = Sandbox(Path(setup.sandbox_path), clock=clock)

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from bridge.clock import FakeClock
 from bridge.domain import Credentials
 from bridge.errors import PermissionRefused
-from bridge.fixtures import load_scenario
 from bridge.modes import open_integration
-from bridge.sandbox import Sandbox
+from bridge.scenarios.fixtures import load_scenario
 from bridge.store import Store
 from bridge.store.tables import ConnectionRow
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 
 SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "small-agency.json"
 DANA, OWNED = "1200000000001", "64000001"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.scenario import run_scenario
+from bridge.scenarios.driver import run_scenario
 from tests.legacy.legacy_support import Legacy
 
 pytestmark = pytest.mark.store

@@ -15,14 +15,15 @@ import pytest
 from bridge.clock import FakeClock
 from bridge.context import Context
 from bridge.modes import open_integration
-from bridge.replay import replay
-from bridge.sandbox import Sandbox
+from bridge.scenarios.replay import replay
 from bridge.secrets import FileSecrets
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
 from migrate.expected import actual_records
 from migrate.kinds import KINDS
 from migrate.run import KILL_ENV, run_migration
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 from tests.conftest import load_scenario_file
 
 
@@ -74,7 +75,7 @@ def killed_in_a_fork(world: LegacyWorld, point: int) -> int:
         os.environ[KILL_ENV] = str(point)
         try:
             from bridge.store import Store
-            from bridge.targets import sandbox_context
+            from sandbox.wiring import sandbox_context
 
             ctx = sandbox_context(world.sandbox, Store.open(world.store_url), clock=world.ctx.clock,
                                   secrets=world.ctx.secrets)

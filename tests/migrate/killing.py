@@ -36,17 +36,18 @@ from sqlalchemy.engine import make_url
 from bridge.clock import FakeClock
 from bridge.context import Context
 from bridge.modes import open_integration
-from bridge.replay import replay, upstream_client
-from bridge.sandbox import Sandbox
-from bridge.scenario import run_scenario
+from bridge.scenarios.driver import run_scenario
+from bridge.scenarios.replay import replay, upstream_client
 from bridge.secrets import FileSecrets
 from bridge.store import Store
 from bridge.store.tables import Base
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
 from migrate.faults import STEP_ENV
 from migrate.rollback import rollback_migration
 from migrate.run import KILL_ENV, run_migration
 from migrate.verify import verify_migration
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 from tests.migrate.store_dump import SANDBOX_FILE, SECRETS_FILE, dump, first_differences
 
 T = TypeVar("T")

@@ -21,9 +21,9 @@ from deepdiff import DeepDiff
 from sqlalchemy import inspect, select
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
 from bridge.store import Store
 from bridge.store.tables import Base
+from sandbox import Sandbox
 
 #: tables left out of the comparison, and why
 EXCLUDED = {

@@ -14,7 +14,7 @@ from deepdiff import DeepDiff
 from sqlalchemy import select, update
 
 from bridge.errors import InputError, LockHeld, NotConnected
-from bridge.fixtures import list_scenarios
+from bridge.scenarios.fixtures import list_scenarios
 from bridge.store.locks import NamedLock
 from bridge.store.tables import BilledTask, ConnectionRow, InvoiceLineRow, TransactionRow
 from migrate.plan import plan_migration

@@ -17,7 +17,7 @@ The eligibility rule is written out here on its own (not imported), so the model
 toolkit by the rule, not by the toolkit's code: a log is billable work when it is billable,
 approved (when the portal requires approval), lasts more than 0 and at most 24:00, is dated
 no later than today, and its owner is a user of the portal (the toolkit's
-`bridge.eligibility.TimeRule`, written out again here on purpose).
+`bridge.billing.eligibility.TimeRule`, written out again here on purpose).
 
 Each invariant raises its own exception class, so Hypothesis keeps (and shrinks) one example
 per broken invariant instead of stopping at the first.

@@ -51,14 +51,15 @@ from bridge.clock import FakeClock
 from bridge.domain import Credentials, Side
 from bridge.errors import BridgeError, PortalMismatch
 from bridge.modes import open_integration
-from bridge.sandbox import Sandbox
 from bridge.secrets import FileSecrets
 from bridge.store import Store
-from bridge.targets import sandbox_context, scenario_clock
+from bridge.targets import scenario_clock
 from migrate.kinds import KINDS
 from migrate.rollback import rollback_migration
 from migrate.run import run_migration
 from migrate.verify import verify_migration
+from sandbox import Sandbox
+from sandbox.wiring import sandbox_context
 from tests.model import oracle
 from tests.model import world as W
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bridge.clock import FakeClock
-from bridge.sandbox import (
+from sandbox import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_REFRESH_TOKEN,

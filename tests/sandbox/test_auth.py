@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bridge.clock import FakeClock
-from bridge.sandbox import (
+from sandbox import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_REFRESH_TOKEN,

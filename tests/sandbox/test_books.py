@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID, Sandbox
+from sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID, Sandbox
 
 from .conftest import Books
 from .scenario import ADA_BOOKS, GLOBEX, INITECH, ORG

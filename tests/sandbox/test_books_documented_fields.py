@@ -3,7 +3,7 @@ documented project/task hours, and the service item invoice lines name."""
 
 from __future__ import annotations
 
-from bridge.sandbox import SANDBOX_TIME_ITEM_ID
+from sandbox import SANDBOX_TIME_ITEM_ID
 
 from .conftest import Books
 from .scenario import ADA_BOOKS, GLOBEX

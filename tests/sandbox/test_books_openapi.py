@@ -9,7 +9,7 @@ contract suite (every operation the client uses, requests too, and a fuzz run) i
 
 from __future__ import annotations
 
-from bridge.sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID
+from sandbox import SANDBOX_EXPENSE_ACCOUNT_ID, SANDBOX_PAID_THROUGH_ACCOUNT_ID
 
 from ..contract.spec import check, requires_documents
 from .conftest import Books

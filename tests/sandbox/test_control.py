@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import START, Books, Projects
 from .scenario import ORG, PORTAL, TASK_DESIGN, WEBSITE, small_scenario

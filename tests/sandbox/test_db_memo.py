@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.sandbox.db import MEMO_LIMIT, Db
+from sandbox.db import MEMO_LIMIT, Db
 
 
 def _put(db: Db, name: str) -> None:

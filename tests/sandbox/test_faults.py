@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import START, Books, Projects, mint_token
 from .scenario import GLOBEX, small_scenario

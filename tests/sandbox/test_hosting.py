@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import LOGS, START, Books, Projects, mint_token
 from .scenario import ADA, ADA_EMAIL, PORTAL, WEBSITE, small_scenario

@@ -8,7 +8,7 @@ import time
 import httpx
 
 from bridge.clock import FakeClock
-from bridge.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import Books, Projects, mint_token
 from .scenario import BOB_EMAIL, ORG

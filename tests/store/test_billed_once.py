@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bridge.billing import claim_tasks, confirm_claims, release_claims
+from bridge.billing.lines import claim_tasks, confirm_claims, release_claims
 from bridge.domain import Side
 from bridge.errors import AlreadyInvoiced
 from bridge.store import Store
