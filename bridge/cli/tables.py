@@ -49,4 +49,4 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for row in rows:
         table.add_row(*(cell(v) for v in row))
     need = out.measure(table, options=out.options.update_width(1 << 16)).minimum
-    (out if need <= out.width else Console(width=need, soft_wrap=True)).print(table)
+    (out if need <= out.width else Console(width=need, soft_wrap=True, file=out.file)).print(table)
