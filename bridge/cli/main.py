@@ -122,7 +122,10 @@ def cli(ctx: click.Context, home: Path | None, db: str | None, mode: str | None,
         profile: str | None, as_json: bool, quiet: bool, verbose: int, progress: str, debug: bool) -> None:
     """Run, compare and migrate the Books-Projects integrations (legacy and enhanced).
 
-    Start with `bpbridge migrate demo` to migrate a shipped scenario on the embedded sandbox.
+    Start with `bpbridge migrate demo small-agency`: it migrates a shipped scenario on the
+    embedded sandbox, in its own folder.
+
+    Example: `bpbridge migrate demo small-agency`
     """
     app = App(db=db, mode=mode, target=target, json=as_json, debug=debug, profile=profile, home_dir=home,
               verbosity=-1 if quiet else verbose, progress="off" if quiet else progress)
