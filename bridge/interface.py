@@ -30,6 +30,7 @@ from bridge.domain import (
     SyncReport,
     Transaction,
 )
+from bridge.progress import Progress
 
 
 @runtime_checkable
@@ -48,8 +49,9 @@ class Integration(Protocol):
     def status(self) -> IntegrationStatus:
         """Connection and, where the mode has them, per-module sync states (E5)."""
 
-    def sync(self) -> SyncReport:
-        """Bring Projects-side changes into Books (legacy: mirroring, enhanced: module sync)."""
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Bring Projects-side changes into Books (legacy: mirroring, enhanced: module sync);
+        `progress` hears of the work where the mode counts it (bridge.progress)."""
 
     def create_invoice(
         self, project_id: str, customer_id: str | None = None, side: Side = Side.BOOKS

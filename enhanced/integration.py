@@ -80,9 +80,9 @@ class EnhancedIntegration:
             return preferences.load(s, row.id)
 
     # -- E4, E5, E7, E8 --------------------------------------------------------------------------
-    def sync(self) -> SyncReport:
+    def sync(self, progress: Progress | None = None) -> SyncReport:
         self._require("sync")
-        return run_sync(self.ctx, self.progress)
+        return run_sync(self.ctx, progress or self.progress)
 
     def status(self) -> IntegrationStatus:
         self._require("status")

@@ -24,6 +24,7 @@ from bridge.domain import (
     SyncReport,
     Transaction,
 )
+from bridge.progress import Progress
 from bridge.store.repo import latest_connection, project_transactions, to_connection
 from legacy import connect as connecting
 from legacy import customers, expenses, invoicing, mirror
@@ -64,7 +65,8 @@ class LegacyIntegration:
                 return IntegrationStatus(MODE, None)
             return IntegrationStatus(MODE, to_connection(row), mirror_modules(s, row.id))
 
-    def sync(self) -> SyncReport:
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """The mirror reports no progress (its waits still show): `progress` is not called."""
         self._require("sync")
         return mirror.sync(self.ctx)
 

@@ -72,7 +72,7 @@ class FakeWithoutPreferences:
         self._call("status")
         return IntegrationStatus("fake", None)
 
-    def sync(self) -> SyncReport:
+    def sync(self, progress: Any = None) -> SyncReport:
         self._call("sync")
         return SyncReport({"projects": {"fetched": 2}}, (
             SyncFailure("projects", "7", "project_no_primary_client", "no primary client", "add one", "Site"),))

@@ -124,8 +124,6 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
 
     Example: `bpbridge enhanced sync --plan` (count first), then `bpbridge enhanced sync`
     """
-    from enhanced.integration import EnhancedIntegration
-
     if plan:
         from enhanced.plan import plan_sync
 
@@ -137,9 +135,8 @@ def sync(app: App, plan: bool, books_plan: str) -> None:
 
         app.emit(data, human)
         return
-    ctx = app.context()
     with resumable(app, "enhanced sync", saved=lambda: _sync_saved(app)), progress_for(app) as progress:
-        report = EnhancedIntegration(ctx, progress).sync()
+        report = _integration(app).sync(progress)
     data = {"modules": report.counts, "errors": list(report.errors)}
     app.emit(data, lambda d: print_table(
         "sync", ["module", "fetched", "created", "updated", "skipped", "failed"],
