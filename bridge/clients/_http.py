@@ -133,9 +133,9 @@ class ServiceHttp:
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        data: Mapping[str, object] | None = None,
         idempotent: bool | None = None,
         guard: Guard | None = None,
     ) -> dict[str, Any]:
@@ -223,9 +223,9 @@ class ServiceHttp:
         method: str,
         path: str,
         call: str,
-        params: Mapping[str, Any],
-        json: Any,
-        data: Mapping[str, Any] | None,
+        params: Mapping[str, object],
+        json: object,
+        data: Mapping[str, object] | None,
     ) -> _Attempt:
         headers = dict(_HEADERS)
         if self._auth is not None:
@@ -464,7 +464,7 @@ class ServiceHttp:
         self,
         path: str,
         extract: Callable[[dict[str, Any]], list[dict[str, Any]]],
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         per_page: int = 200,
         more_keys: tuple[str, ...] = ("has_next_page", "has_more_page"),

@@ -46,13 +46,13 @@ class BooksClient:
     def current_user(self) -> Record:
         return self._get("/users/me", "user")
 
-    def list_users(self, **filters: Any) -> Iterator[Record]:
+    def list_users(self, **filters: object) -> Iterator[Record]:
         return self._list("/users", "users", filters)
 
     def get_user(self, user_id: str) -> Record:
         return self._get(f"/users/{user_id}", "user")
 
-    def create_user(self, payload: Mapping[str, Any]) -> Record:
+    def create_user(self, payload: Mapping[str, object]) -> Record:
         """The documented answer carries no `user`: then the new user is read back by email."""
         email = str(payload.get("email") or "")
         find = self._finder("/users", "users", "email", email, fold=True) if email else None
@@ -67,7 +67,7 @@ class BooksClient:
             )
         return found
 
-    def update_user(self, user_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_user(self, user_id: str, payload: Mapping[str, object]) -> Record:
         body = self._put(f"/users/{user_id}", payload)
         record = body.get("user")
         return record if isinstance(record, dict) else self.get_user(user_id)
@@ -76,13 +76,13 @@ class BooksClient:
         self._post(f"/users/{user_id}/inactive", {}, idempotent=True)
 
     # -- contacts -------------------------------------------------------------------------------
-    def list_contacts(self, **filters: Any) -> Iterator[Record]:
+    def list_contacts(self, **filters: object) -> Iterator[Record]:
         return self._list("/contacts", "contacts", filters)
 
     def get_contact(self, contact_id: str) -> Record:
         return self._get(f"/contacts/{contact_id}", "contact")
 
-    def create_contact(self, payload: Mapping[str, Any]) -> Record:
+    def create_contact(self, payload: Mapping[str, object]) -> Record:
         name = str(payload.get("contact_name") or "")
         find = (
             self._finder("/contacts", "contacts", "contact_name", name, contact_name=name)
@@ -91,19 +91,19 @@ class BooksClient:
         )
         return self._create("/contacts", "contact", payload, find)
 
-    def update_contact(self, contact_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_contact(self, contact_id: str, payload: Mapping[str, object]) -> Record:
         return _one(
             self._put(f"/contacts/{contact_id}", payload), "contact", f"PUT /contacts/{contact_id}"
         )
 
     # -- projects, project users, tasks --------------------------------------------------------------
-    def list_projects(self, **filters: Any) -> Iterator[Record]:
+    def list_projects(self, **filters: object) -> Iterator[Record]:
         return self._list("/projects", "projects", filters)
 
     def get_project(self, project_id: str) -> Record:
         return self._get(f"/projects/{project_id}", "project")
 
-    def create_project(self, payload: Mapping[str, Any]) -> Record:
+    def create_project(self, payload: Mapping[str, object]) -> Record:
         name, customer = payload.get("project_name"), payload.get("customer_id")
         find: Finder | None = None
         if name:
@@ -118,7 +118,7 @@ class BooksClient:
 
         return self._create("/projects", "project", payload, find)
 
-    def update_project(self, project_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_project(self, project_id: str, payload: Mapping[str, object]) -> Record:
         return _one(
             self._put(f"/projects/{project_id}", payload), "project", f"PUT /projects/{project_id}"
         )
@@ -129,7 +129,7 @@ class BooksClient:
     def list_project_users(self, project_id: str) -> Iterator[Record]:
         return self._list(f"/projects/{project_id}/users", "users")
 
-    def add_project_user(self, project_id: str, payload: Mapping[str, Any]) -> Record:
+    def add_project_user(self, project_id: str, payload: Mapping[str, object]) -> Record:
         """Payload `{"user_id", ...}` or the documented `{"users": [{"user_id", ...}]}`.
 
         Assigning a member again (e.g. with a new rate) is idempotent on `user_id`, so this
@@ -156,10 +156,10 @@ class BooksClient:
     def get_task(self, project_id: str, task_id: str) -> Record:
         return self._get(f"/projects/{project_id}/tasks/{task_id}", "task")
 
-    def create_task(self, project_id: str, payload: Mapping[str, Any]) -> Record:
+    def create_task(self, project_id: str, payload: Mapping[str, object]) -> Record:
         return self._create(f"/projects/{project_id}/tasks", "task", payload, None)
 
-    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, object]) -> Record:
         path = f"/projects/{project_id}/tasks/{task_id}"
         return _one(self._put(path, payload), "task", f"PUT {path}")
 
@@ -169,14 +169,14 @@ class BooksClient:
         )
 
     # -- time entries ---------------------------------------------------------------------------------
-    def list_time_entries(self, **filters: Any) -> Iterator[Record]:
+    def list_time_entries(self, **filters: object) -> Iterator[Record]:
         """Filters: `project_id`, `user_id`, `filter_by` (Status.Unbilled...), `from_date`..."""
         return self._list("/projects/timeentries", "time_entries", filters)
 
     def get_time_entry(self, time_entry_id: str) -> Record:
         return self._get(f"/projects/timeentries/{time_entry_id}", "time_entry")
 
-    def create_time_entry(self, payload: Mapping[str, Any], *, marker: str | None = None) -> Record:
+    def create_time_entry(self, payload: Mapping[str, object], *, marker: str | None = None) -> Record:
         """Log time. `marker`, if given, must appear in `payload["notes"]` (e.g. the Projects
         log id, "plog:123"): after an ambiguous failure the entry is looked up among the
         project's entries of that user by it. Without a marker the create is not resent."""
@@ -197,7 +197,7 @@ class BooksClient:
 
         return self._create("/projects/timeentries", "time_entry", payload, find)
 
-    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, object]) -> Record:
         path = f"/projects/timeentries/{time_entry_id}"
         return _one(self._put(path, payload), "time_entry", f"PUT {path}")
 
@@ -205,18 +205,18 @@ class BooksClient:
         self.http.request("DELETE", f"/projects/timeentries/{time_entry_id}", params=self._params())
 
     # -- invoices ---------------------------------------------------------------------------------------
-    def list_invoices(self, **filters: Any) -> Iterator[Record]:
+    def list_invoices(self, **filters: object) -> Iterator[Record]:
         return self._list("/invoices", "invoices", filters)
 
     def get_invoice(self, invoice_id: str) -> Record:
         return self._get(f"/invoices/{invoice_id}", "invoice")
 
-    def create_invoice(self, payload: Mapping[str, Any]) -> Record:
+    def create_invoice(self, payload: Mapping[str, object]) -> Record:
         return self._create(
             "/invoices", "invoice", payload, self._by_reference("/invoices", "invoices", payload)
         )
 
-    def update_invoice(self, invoice_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_invoice(self, invoice_id: str, payload: Mapping[str, object]) -> Record:
         return _one(
             self._put(f"/invoices/{invoice_id}", payload), "invoice", f"PUT /invoices/{invoice_id}"
         )
@@ -231,18 +231,18 @@ class BooksClient:
         self.http.request("DELETE", f"/invoices/{invoice_id}", params=self._params())
 
     # -- expenses, estimates, bills --------------------------------------------------------------
-    def list_expenses(self, **filters: Any) -> Iterator[Record]:
+    def list_expenses(self, **filters: object) -> Iterator[Record]:
         return self._list("/expenses", "expenses", filters)
 
     def get_expense(self, expense_id: str) -> Record:
         return self._get(f"/expenses/{expense_id}", "expense")
 
-    def create_expense(self, payload: Mapping[str, Any]) -> Record:
+    def create_expense(self, payload: Mapping[str, object]) -> Record:
         return self._create(
             "/expenses", "expense", payload, self._by_reference("/expenses", "expenses", payload)
         )
 
-    def update_expense(self, expense_id: str, payload: Mapping[str, Any]) -> Record:
+    def update_expense(self, expense_id: str, payload: Mapping[str, object]) -> Record:
         return _one(
             self._put(f"/expenses/{expense_id}", payload), "expense", f"PUT /expenses/{expense_id}"
         )
@@ -251,13 +251,13 @@ class BooksClient:
         """Refused by Books once the expense is invoiced."""
         self.http.request("DELETE", f"/expenses/{expense_id}", params=self._params())
 
-    def list_estimates(self, **filters: Any) -> Iterator[Record]:
+    def list_estimates(self, **filters: object) -> Iterator[Record]:
         return self._list("/estimates", "estimates", filters)
 
     def get_estimate(self, estimate_id: str) -> Record:
         return self._get(f"/estimates/{estimate_id}", "estimate")
 
-    def create_estimate(self, payload: Mapping[str, Any]) -> Record:
+    def create_estimate(self, payload: Mapping[str, object]) -> Record:
         return self._create(
             "/estimates",
             "estimate",
@@ -268,13 +268,13 @@ class BooksClient:
     def delete_estimate(self, estimate_id: str) -> None:
         self.http.request("DELETE", f"/estimates/{estimate_id}", params=self._params())
 
-    def list_bills(self, **filters: Any) -> Iterator[Record]:
+    def list_bills(self, **filters: object) -> Iterator[Record]:
         return self._list("/bills", "bills", filters)
 
     def get_bill(self, bill_id: str) -> Record:
         return self._get(f"/bills/{bill_id}", "bill")
 
-    def create_bill(self, payload: Mapping[str, Any]) -> Record:
+    def create_bill(self, payload: Mapping[str, object]) -> Record:
         return self._create(
             "/bills", "bill", payload, self._by_reference("/bills", "bills", payload)
         )
@@ -283,7 +283,7 @@ class BooksClient:
         self.http.request("DELETE", f"/bills/{bill_id}", params=self._params())
 
     # -- plumbing ---------------------------------------------------------------------------------------
-    def _params(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def _params(self, filters: Mapping[str, object] | None = None) -> dict[str, Any]:
         params = books_params(filters or {})
         # no id yet (listing organizations to find it): send none rather than an empty one
         if self.organization_id:
@@ -291,7 +291,7 @@ class BooksClient:
         return params
 
     def _list(
-        self, path: str, key: str, filters: Mapping[str, Any] | None = None
+        self, path: str, key: str, filters: Mapping[str, object] | None = None
     ) -> Iterator[Record]:
         return self.http.pages_books(path, key, self._params(filters))
 
@@ -301,7 +301,7 @@ class BooksClient:
     def _post(
         self,
         path: str,
-        payload: Mapping[str, Any],
+        payload: Mapping[str, object],
         *,
         idempotent: bool | None = None,
         guard: Guard | None = None,
@@ -315,11 +315,11 @@ class BooksClient:
             guard=guard,
         )
 
-    def _put(self, path: str, payload: Mapping[str, Any]) -> Record:
+    def _put(self, path: str, payload: Mapping[str, object]) -> Record:
         return self.http.request("PUT", path, params=self._params(), json=books_json(payload))
 
     def _create(
-        self, path: str, key: str, payload: Mapping[str, Any], find: Finder | None
+        self, path: str, key: str, payload: Mapping[str, object], find: Finder | None
     ) -> Record:
         return _one(self._post(path, payload, guard=self._guard(key, find)), key, f"POST {path}")
 
@@ -336,7 +336,7 @@ class BooksClient:
         return guard
 
     def _finder(
-        self, path: str, key: str, field: str, value: str, *, fold: bool = False, **filters: Any
+        self, path: str, key: str, field: str, value: str, *, fold: bool = False, **filters: object
     ) -> Finder:
         """Page through `path` (narrowed by `filters`) for the record whose `field` is `value`
         exactly (or ignoring case, with `fold`): a list filter may match by "contains"."""
@@ -351,7 +351,7 @@ class BooksClient:
 
         return find
 
-    def _by_reference(self, path: str, key: str, payload: Mapping[str, Any]) -> Finder | None:
+    def _by_reference(self, path: str, key: str, payload: Mapping[str, object]) -> Finder | None:
         reference = str(payload.get("reference_number") or "")
         if not reference:
             return None
@@ -368,7 +368,7 @@ def _one(body: Mapping[str, Any], key: str, call: str) -> Record:
     return record
 
 
-def _project_user_id(payload: Mapping[str, Any]) -> str:
+def _project_user_id(payload: Mapping[str, object]) -> str:
     if payload.get("user_id"):
         return str(payload["user_id"])
     users = payload.get("users")

@@ -100,7 +100,7 @@ class ProjectsClient:
         return bool(body.get("valid"))
 
     # -- projects -------------------------------------------------------------------------------
-    def list_projects(self, **filters: Any) -> Iterator[Record]:
+    def list_projects(self, **filters: object) -> Iterator[Record]:
         """Every project; `status` ("active", "archived"; "all" = no filter) is applied here:
         v3 documents no status filter on the list [2nd G1: page, per_page only]."""
         status = filters.pop("status", None)

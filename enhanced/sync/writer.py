@@ -34,38 +34,38 @@ class BooksReads(Protocol):
 
     def current_user(self) -> Record: ...
 
-    def list_users(self, **filters: Any) -> Iterable[Record]: ...
+    def list_users(self, **filters: object) -> Iterable[Record]: ...
 
-    def list_contacts(self, **filters: Any) -> Iterable[Record]: ...
+    def list_contacts(self, **filters: object) -> Iterable[Record]: ...
 
-    def list_projects(self, **filters: Any) -> Iterable[Record]: ...
+    def list_projects(self, **filters: object) -> Iterable[Record]: ...
 
     def list_tasks(self, project_id: str) -> Iterable[Record]: ...
 
-    def list_time_entries(self, **filters: Any) -> Iterable[Record]: ...
+    def list_time_entries(self, **filters: object) -> Iterable[Record]: ...
 
 
 class Writer(Protocol):
     # -- Books writes: one call each --------------------------------------------------------------
-    def create_contact(self, payload: Mapping[str, Any]) -> Record: ...
+    def create_contact(self, payload: Mapping[str, object]) -> Record: ...
 
-    def create_project(self, payload: Mapping[str, Any]) -> Record: ...
+    def create_project(self, payload: Mapping[str, object]) -> Record: ...
 
-    def update_project(self, project_id: str, payload: Mapping[str, Any]) -> None: ...
+    def update_project(self, project_id: str, payload: Mapping[str, object]) -> None: ...
 
-    def create_task(self, project_id: str, payload: Mapping[str, Any]) -> Record: ...
+    def create_task(self, project_id: str, payload: Mapping[str, object]) -> Record: ...
 
-    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, Any]) -> None: ...
+    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, object]) -> None: ...
 
-    def create_user(self, payload: Mapping[str, Any]) -> Record: ...
+    def create_user(self, payload: Mapping[str, object]) -> Record: ...
 
     def mark_user_inactive(self, user_id: str) -> None: ...
 
-    def add_project_user(self, project_id: str, payload: Mapping[str, Any]) -> None: ...
+    def add_project_user(self, project_id: str, payload: Mapping[str, object]) -> None: ...
 
-    def create_time_entry(self, payload: Mapping[str, Any], *, marker: str) -> Record: ...
+    def create_time_entry(self, payload: Mapping[str, object], *, marker: str) -> Record: ...
 
-    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, Any]) -> None: ...
+    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, object]) -> None: ...
 
     # -- id maps ----------------------------------------------------------------------------------
     def mapped(self, kind: str) -> dict[str, Mapped]:
@@ -90,34 +90,34 @@ class BooksWriter:
         self.books = books
         self.maps = MapWriter(store, connection_id, now)
 
-    def create_contact(self, payload: Mapping[str, Any]) -> Record:
+    def create_contact(self, payload: Mapping[str, object]) -> Record:
         return self.books.create_contact(payload)
 
-    def create_project(self, payload: Mapping[str, Any]) -> Record:
+    def create_project(self, payload: Mapping[str, object]) -> Record:
         return self.books.create_project(payload)
 
-    def update_project(self, project_id: str, payload: Mapping[str, Any]) -> None:
+    def update_project(self, project_id: str, payload: Mapping[str, object]) -> None:
         self.books.update_project(project_id, payload)
 
-    def create_task(self, project_id: str, payload: Mapping[str, Any]) -> Record:
+    def create_task(self, project_id: str, payload: Mapping[str, object]) -> Record:
         return self.books.create_task(project_id, payload)
 
-    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, Any]) -> None:
+    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, object]) -> None:
         self.books.update_task(project_id, task_id, payload)
 
-    def create_user(self, payload: Mapping[str, Any]) -> Record:
+    def create_user(self, payload: Mapping[str, object]) -> Record:
         return self.books.create_user(payload)
 
     def mark_user_inactive(self, user_id: str) -> None:
         self.books.mark_user_inactive(user_id)
 
-    def add_project_user(self, project_id: str, payload: Mapping[str, Any]) -> None:
+    def add_project_user(self, project_id: str, payload: Mapping[str, object]) -> None:
         self.books.add_project_user(project_id, payload)
 
-    def create_time_entry(self, payload: Mapping[str, Any], *, marker: str) -> Record:
+    def create_time_entry(self, payload: Mapping[str, object], *, marker: str) -> Record:
         return self.books.create_time_entry(payload, marker=marker)
 
-    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, Any]) -> None:
+    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, object]) -> None:
         self.books.update_time_entry(time_entry_id, payload)
 
     def mapped(self, kind: str) -> dict[str, Mapped]:
@@ -149,41 +149,41 @@ class CountingWriter:
         self._maps: dict[str, dict[str, Mapped]] = {}
         self._made: set[str] = set()
 
-    def _create(self, what: str, id_field: str, payload: Mapping[str, Any]) -> Record:
+    def _create(self, what: str, id_field: str, payload: Mapping[str, object]) -> Record:
         """The answer a create would get: the record as sent, under a placeholder id."""
         self.writes[f"create {what}"] += 1
         books_id = f"{PLACEHOLDER}{what}-{len(self._made) + 1}"
         self._made.add(books_id)
         return {**payload, id_field: books_id}
 
-    def create_contact(self, payload: Mapping[str, Any]) -> Record:
+    def create_contact(self, payload: Mapping[str, object]) -> Record:
         return self._create("contact", "contact_id", payload)
 
-    def create_project(self, payload: Mapping[str, Any]) -> Record:
+    def create_project(self, payload: Mapping[str, object]) -> Record:
         return self._create("project", "project_id", payload)
 
-    def update_project(self, project_id: str, payload: Mapping[str, Any]) -> None:
+    def update_project(self, project_id: str, payload: Mapping[str, object]) -> None:
         self.writes["update project"] += 1
 
-    def create_task(self, project_id: str, payload: Mapping[str, Any]) -> Record:
+    def create_task(self, project_id: str, payload: Mapping[str, object]) -> Record:
         return self._create("task", "task_id", payload)
 
-    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, Any]) -> None:
+    def update_task(self, project_id: str, task_id: str, payload: Mapping[str, object]) -> None:
         self.writes["update task"] += 1
 
-    def create_user(self, payload: Mapping[str, Any]) -> Record:
+    def create_user(self, payload: Mapping[str, object]) -> Record:
         return self._create("user", "user_id", payload)
 
     def mark_user_inactive(self, user_id: str) -> None:
         self.writes["mark user inactive"] += 1
 
-    def add_project_user(self, project_id: str, payload: Mapping[str, Any]) -> None:
+    def add_project_user(self, project_id: str, payload: Mapping[str, object]) -> None:
         self.writes["add project user"] += 1
 
-    def create_time_entry(self, payload: Mapping[str, Any], *, marker: str) -> Record:
+    def create_time_entry(self, payload: Mapping[str, object], *, marker: str) -> Record:
         return self._create("time entry", "time_entry_id", payload)
 
-    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, Any]) -> None:
+    def update_time_entry(self, time_entry_id: str, payload: Mapping[str, object]) -> None:
         self.writes["update time entry"] += 1
 
     def mapped(self, kind: str) -> dict[str, Mapped]:
