@@ -176,7 +176,8 @@ class NotFound(ServiceError):
 
 _SECRET_PATTERNS = [
     re.compile(r"(Zoho-oauthtoken\s+)\S+", re.IGNORECASE),
-    re.compile(r"((?:refresh_token|access_token|client_secret|authtoken|zsc_key|key|token)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE),
+    re.compile(r"((?:refresh_token|access_token|client_secret|authtoken|zsc_key|key|token)"
+               r"[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+", re.IGNORECASE),
 ]
 
 

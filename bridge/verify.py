@@ -89,7 +89,8 @@ def keyed_diff(
     exp_it, act_it = iter(expected), iter(actual)
     pending: tuple[Key, Any] | None = next(act_it, None)
     while True:
-        exp_batch: list[tuple[Key, Any]] = [item for _, item in zip(range(batch), exp_it)]
+        # the next `batch` items, or fewer at the end: the lengths differ on purpose
+        exp_batch: list[tuple[Key, Any]] = [item for _, item in zip(range(batch), exp_it, strict=False)]
         act_batch: list[tuple[Key, Any]] = []
         if exp_batch:
             last = exp_batch[-1][0]
@@ -108,8 +109,8 @@ def keyed_diff(
             stats.skipped_equal += 1
             continue
         if fields is not None:
-            exp_batch = [(k, dict(zip(fields, v))) for k, v in exp_batch]
-            act_batch = [(k, dict(zip(fields, v))) for k, v in act_batch]
+            exp_batch = [(k, dict(zip(fields, v, strict=True))) for k, v in exp_batch]
+            act_batch = [(k, dict(zip(fields, v, strict=True))) for k, v in act_batch]
         yield from _diff_batch(kind, dict(exp_batch), dict(act_batch))
 
 

@@ -152,7 +152,8 @@ def reenable(ctx: Context, portal_id: str) -> Connection:
         if run is not None and run.state != "done":
             # a half-made target is not an integration yet
             raise NotConnected(f"the migration to this integration is {run.state}",
-                               hint="finish it with `bpbridge migrate run` (or undo it with `bpbridge migrate rollback`)")
+                               hint="finish it with `bpbridge migrate run` "
+                                    "(or undo it with `bpbridge migrate rollback`)")
         ctx.credentials_of(row)  # a migrated connection must carry its key over
         now = ctx.clock.now()
         repo.set_state(row, ConnectionState.CONNECTED.value, now)

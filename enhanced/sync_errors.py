@@ -60,7 +60,8 @@ def summary(session: Session, connection_id: int) -> list[dict[str, Any]]:
             "module": e.module, "reason_code": e.reason_code, "count": 0, "fix": e.fix,
         })
         g["count"] += 1
-    return sorted(groups.values(), key=lambda g: (ALL_MODULES.index(g["module"]) if g["module"] in ALL_MODULES else 99, g["reason_code"]))
+    return sorted(groups.values(), key=lambda g: (ALL_MODULES.index(g["module"]) if g["module"] in ALL_MODULES else 99,
+                                                  g["reason_code"]))
 
 
 def details(session: Session, connection_id: int, include_resolved: bool = False) -> list[dict[str, Any]]:

@@ -318,7 +318,7 @@ def _record_runs(ctx: Context, row: ConnectionRow, started: dt.datetime, tally: 
         for module in ("expenses", "invoices"):
             c = tally.counts[module]
             s.add(SyncRun(connection_id=row.id, module=module, started_at=started, ended_at=ended,
-                          status=(ModuleState.FAILED if c["failed"] else ModuleState.SYNCED).value, fetched=c["fetched"],
-                          created=c["created"], updated=c["updated"], skipped=c["skipped"],
+                          status=(ModuleState.FAILED if c["failed"] else ModuleState.SYNCED).value,
+                          fetched=c["fetched"], created=c["created"], updated=c["updated"], skipped=c["skipped"],
                           failed=c["failed"], holder="legacy"))
 

@@ -82,6 +82,7 @@ def books_invoices(ctx: Context) -> list[dict[str, Any]]:
         inv = ctx.books.get_invoice(str(summary["invoice_id"]))
         if inv.get("status") == "void":
             continue
-        out.append({"total": str(round_money(Decimal(str(inv.get("total") or 0)))), "currency": inv.get("currency_code"),
+        out.append({"total": str(round_money(Decimal(str(inv.get("total") or 0)))),
+                    "currency": inv.get("currency_code"),
                     "lines": sorted(str(li.get("name") or li.get("description")) for li in inv.get("line_items", []))})
     return sorted(out, key=lambda i: (i["lines"], i["total"]))

@@ -173,4 +173,5 @@ def check_plan(
 
 
 def _change(name: str, then: int, now: int) -> str:
-    return f"{name} ({then} row(s) planned, {now} now)" if then != now else f"{name} (same {now} row(s), contents differ)"
+    return (f"{name} ({then} row(s) planned, {now} now)" if then != now
+            else f"{name} (same {now} row(s), contents differ)")

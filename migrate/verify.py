@@ -196,7 +196,7 @@ def _actual_left_outs(store: Store, migration_id: str) -> Iterator[tuple[tuple[A
     with store.engine.connect() as c:
         rows = c.execute(select(t.c.kind, t.c.key, *(t.c[f] for f in LEFT_OUT_FIELDS))
                          .where(t.c.migration_id == migration_id)).all()
-    return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:]))) for r in rows))
+    return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:], strict=True))) for r in rows))
 
 
 def _projects_of(store: Store, connection_id: int) -> list[str]:
@@ -222,7 +222,8 @@ def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
 
 def _count(store: Store, table: Any, connection_id: int) -> int:
     with store.engine.connect() as c:
-        n: int = c.execute(select(func.count()).select_from(table).where(table.c.connection_id == connection_id)).scalar_one()
+        n: int = c.execute(select(func.count()).select_from(table)
+                           .where(table.c.connection_id == connection_id)).scalar_one()
         return n
 
 
@@ -232,10 +233,13 @@ def invariants(store: Store, src: int, dst: int, migration_id: str) -> dict[str,
                          .where(MigrationLeftOut.migration_id == migration_id)).all()
         lines = InvoiceLineRow.__table__.c
         twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
-                          .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)).scalars().all()
+                          .group_by(lines.task_id)
+                          .having(func.count(func.distinct(lines.invoice_id)) > 1)).scalars().all()
         t = TransactionRow.__table__.c
-        legacy_invoices = set(c.execute(select(t.books_id).where(t.connection_id == src, t.kind == "invoice")).scalars())
-        target_invoices = list(c.execute(select(t.books_id).where(t.connection_id == dst, t.kind == "invoice")).scalars())
+        legacy_invoices = set(c.execute(select(t.books_id)
+                                        .where(t.connection_id == src, t.kind == "invoice")).scalars())
+        target_invoices = list(c.execute(select(t.books_id)
+                                         .where(t.connection_id == dst, t.kind == "invoice")).scalars())
     left_by_kind: dict[str, set[str]] = defaultdict(set)
     for kind_name, key in left:
         left_by_kind[kind_name].add(key)

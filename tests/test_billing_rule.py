@@ -30,7 +30,8 @@ def test_the_first_failing_condition_names_the_log() -> None:
     log = _log("l1", "t1", 1500, approval_status="Pending", log_date="2027-01-01")
     assert RULE.refusal(log) == ("timesheet_not_approved", "the log is Pending")
     assert RULE.refusal(_log("l2", "t1", 60, owner_id="stranger"))[0] == "timesheet_unknown_user"  # type: ignore[index]
-    assert TimeRule(False, RULE.today, RULE.portal_users).refusal(_log("l3", "t1", 60, approval_status="Pending")) is None
+    no_approval = TimeRule(False, RULE.today, RULE.portal_users)
+    assert no_approval.refusal(_log("l3", "t1", 60, approval_status="Pending")) is None
 
 
 def test_an_expense_in_another_currency_waits_for_its_own_invoice() -> None:

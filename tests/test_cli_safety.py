@@ -67,7 +67,8 @@ def _connect_legacy(run: Any) -> None:
 
 
 @pytest.mark.parametrize("command, after", [("disconnect", "disconnected"), ("disable", "disabled")])
-def test_legacy_disconnect_and_disable_refuse_without_a_tty_and_yes_does_them(run: Any, command: str, after: str) -> None:
+def test_legacy_disconnect_and_disable_refuse_without_a_tty_and_yes_does_them(run: Any, command: str,
+                                                                              after: str) -> None:
     _connect_legacy(run)
     _refused(run("--mode", "legacy", "legacy", command, code=2))
     assert _state(run, "legacy") == "connected"  # nothing changed

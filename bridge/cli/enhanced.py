@@ -115,9 +115,11 @@ def preferences(app: App, modules: str | None, general_timesheets: bool | None,
 
 
 @enhanced.command()
-@click.option("--plan", is_flag=True, help="Count the upstream records and the Books writes a sync would make, writing nothing.")
+@click.option("--plan", is_flag=True,
+              help="Count the upstream records and the Books writes a sync would make, writing nothing.")
 @click.option("--books-plan", type=click.Choice(["free", "standard", "professional", "premium"]),
-              default="premium", show_default=True, help="With --plan: the Books plan whose limits the call budget assumes.")
+              default="premium", show_default=True,
+              help="With --plan: the Books plan whose limits the call budget assumes.")
 @click.pass_obj
 def sync(app: App, plan: bool, books_plan: str) -> None:
     """Sync the modules in order (E4); a second sync with no change writes nothing (E14).
@@ -313,7 +315,8 @@ def estimate_create(app: App, project_id: str, customer_id: str | None, side: st
 
     Example: `bpbridge enhanced estimate create --project 1600000000001`
     """
-    app.emit(present.transaction(_with_estimates_and_bills(app).create_estimate(project_id, customer_id, _side(side))), _say)
+    txn = _with_estimates_and_bills(app).create_estimate(project_id, customer_id, _side(side))
+    app.emit(present.transaction(txn), _say)
 
 
 @enhanced.group()

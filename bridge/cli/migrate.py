@@ -170,7 +170,8 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
         if data["plan"]:
             click.echo(f"plan {data['plan']['file']}: the legacy state is the one it read (checksum "
                        f"{data['plan']['checksum'][:16]}...)")
-        verb = "already migrated" if data["already_done"] else ("resumed and finished" if data["resumed"] else "migrated")
+        verb = ("already migrated" if data["already_done"]
+                else "resumed and finished" if data["resumed"] else "migrated")
         click.echo(f"{verb}: migration {data['migration_id']} for portal {data['portal_id']}")
         _print_carried(data)
         if data["records_per_second"]:
@@ -326,8 +327,9 @@ DEMO_MARKER = ".bridge-demo"
 @migrate.command()
 @fixture_argument
 @click.option("--home", "demo_home", type=click.Path(file_okay=False, path_type=Path),
-              help="[default: HOME/demo, HOME being the root --home] The folder for the demo's store and sandbox. Made fresh and marked with a "
-                   f"{DEMO_MARKER} file; a folder that is not empty and has no marker is never touched.")
+              help="[default: HOME/demo, HOME being the root --home] The folder for the demo's store and sandbox. "
+                   f"Made fresh and marked with a {DEMO_MARKER} file; a folder that is not empty and has no marker "
+                   "is never touched.")
 @confirm_option
 @click.pass_context
 def demo(cctx: click.Context, fixture: str, demo_home: Path | None, yes: bool) -> None:

@@ -51,7 +51,8 @@ def collect_books(books: BooksClient, names: Names) -> View:
     view_invoices = {k: _invoice(i, names) for k, i in invoices.items()}
     view_expenses = {k: _expense(e, names) for k, e in expenses.items()}
     return {
-        "customers": {c["contact_name"]: {"contact_type": c.get("contact_type"), "currency_code": c.get("currency_code"),
+        "customers": {c["contact_name"]: {"contact_type": c.get("contact_type"),
+                                           "currency_code": c.get("currency_code"),
                                            "email": c.get("email") or None} for c in contacts},
         "users": {u["email"].lower(): {"name": u.get("name"), "role": u.get("user_role"), "status": u.get("status")}
                   for u in users},

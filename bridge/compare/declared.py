@@ -44,7 +44,8 @@ class Rule:
         if self.only_in is not None and d.only_in != self.only_in:
             return False
         if self.values is not None and not all(
-                mode in d.values and fnmatchcase(str(d.values[mode]), pattern) for mode, pattern in self.values.items()):
+                mode in d.values and fnmatchcase(str(d.values[mode]), pattern)
+                for mode, pattern in self.values.items()):
             return False
         return path_matches(self.path, d.path)
 

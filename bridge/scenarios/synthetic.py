@@ -37,8 +37,8 @@ def portal_scenario(name: str, *, projects: int, tasks: int, bugs: int, logs: in
     plist: list[dict[str, Any]] = [{"id": str(73000000001 + i), "portal_id": PORTAL, "name": f"Project {i:05d}",
               "client_ids": [client_list[i % len(client_list)]["id"]], "rate": "100.00", "owner_id": OWNER,
               "user_ids": [ids[(i + k) % users] for k in range(MEMBERS)]} for i in range(projects)]
-    tlist: list[dict[str, Any]] = [{"id": str(74000000001 + i), "project_id": plist[i % projects]["id"], "name": f"Task {i:06d}",
-              "completed": i % 3 == 0, "billable": True} for i in range(tasks)]
+    tlist: list[dict[str, Any]] = [{"id": str(74000000001 + i), "project_id": plist[i % projects]["id"],
+              "name": f"Task {i:06d}", "completed": i % 3 == 0, "billable": True} for i in range(tasks)]
     blist = [{"id": str(75000000001 + i), "project_id": plist[i % projects]["id"], "title": f"Bug {i:05d}"}
              for i in range(bugs)]
     members: dict[str, list[str]] = {p["id"]: p["user_ids"] for p in plist}

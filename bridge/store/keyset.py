@@ -49,7 +49,7 @@ def key_batches(
     picked: list[Any] = [table]
     if text_fields is not None:
         picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
-    where = [col == value for col, value in zip(scope_cols, scope.values())]
+    where = [col == value for col, value in zip(scope_cols, scope.values(), strict=True)]
     while True:
         q = select(*picked).where(*where).order_by(*cols).limit(batch)
         if after is not None:

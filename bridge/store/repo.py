@@ -183,7 +183,8 @@ def project_transactions(session: Session, connection_id: int, project_id: str) 
     return [to_transaction(r) for r in rows]
 
 
-def transaction_by_projects_id(session: Session, connection_id: int, kind: str, projects_id: str) -> TransactionRow | None:
+def transaction_by_projects_id(session: Session, connection_id: int, kind: str,
+                               projects_id: str) -> TransactionRow | None:
     return session.execute(select(TransactionRow).where(
         TransactionRow.connection_id == connection_id, TransactionRow.kind == kind,
         TransactionRow.projects_id == projects_id,

@@ -102,7 +102,8 @@ def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress
     modules = modules_of(prefs)
     with ctx.store.session() as s:
         # we hold the lock: an in_progress run is one whose process died
-        s.execute(update(SyncRun).where(SyncRun.connection_id == row.id, SyncRun.status == ModuleState.IN_PROGRESS.value)
+        s.execute(update(SyncRun).where(SyncRun.connection_id == row.id,
+                                        SyncRun.status == ModuleState.IN_PROGRESS.value)
                   .values(status=INTERRUPTED))
         previous = latest_runs(s, row.id)
         runs = {m: SyncRun(connection_id=row.id, module=m.value, started_at=now, status=ModuleState.IN_PROGRESS.value,

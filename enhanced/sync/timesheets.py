@@ -76,7 +76,8 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
             lid = str(log["id"])
             when = log_date(log)  # once: a re-sync reads 200,000 of them
             label = f"{log.get('owner_name', '')} {when.isoformat()}".strip()
-            component = str(log.get("component") or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
+            component = str(log.get("component")
+                            or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
             if component == "general" and not st.prefs.general_timesheets:
                 counts.skipped += 1
                 continue

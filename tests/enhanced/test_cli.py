@@ -47,7 +47,8 @@ def test_E1_E5_E8_cli_round_with_json(tmp_path: object, monkeypatch: pytest.Monk
     r = runner.invoke(cli, ["enhanced", "status", "--json"])
     assert json.loads(r.output)["badge"] == "Active"
     r = runner.invoke(cli, ["enhanced", "errors", "--details", "--json"])
-    assert {e["reason_code"] for e in json.loads(r.output)["errors"]} == {e["reason_code"] for e in data["expect"]["errors"]}
+    assert ({e["reason_code"] for e in json.loads(r.output)["errors"]}
+            == {e["reason_code"] for e in data["expect"]["errors"]})
     r = runner.invoke(cli, ["enhanced", "reenable", "--portal", "64600002"])
     assert r.exit_code == 1 and "E11" in r.output
 

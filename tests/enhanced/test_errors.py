@@ -14,7 +14,8 @@ pytestmark = pytest.mark.store
 
 
 def _keys(rows: Any) -> set[tuple[str, str, str]]:
-    return {(r.module, r.record_id, r.reason_code) if not isinstance(r, dict) else (r["module"], r["record_id"], r["reason_code"]) for r in rows}
+    return {(r.module, r.record_id, r.reason_code) if not isinstance(r, dict)
+            else (r["module"], r["record_id"], r["reason_code"]) for r in rows}
 
 
 def _broken(make_world: Any) -> tuple[Any, Any]:

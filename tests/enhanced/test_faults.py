@@ -21,7 +21,8 @@ def _books_view(world: Any) -> dict[str, Any]:
     books = world.ctx.books
     projects = {p["project_id"]: p["project_name"] for p in books.list_projects()}
     tasks: dict[str, str] = {}
-    out: dict[str, Any] = {"contacts": sorted((c["contact_name"], c.get("currency_code")) for c in books.list_contacts()),
+    out: dict[str, Any] = {"contacts": sorted((c["contact_name"], c.get("currency_code"))
+                                              for c in books.list_contacts()),
                            "users": sorted((u["email"], u["user_role"], u.get("status")) for u in books.list_users()),
                            "projects": sorted(projects.values())}
     task_rows = []
@@ -93,7 +94,8 @@ def test_kill_midway_and_rerun_creates_no_duplicates(make_world: Any, monkeypatc
     world.ctx.books = Killer(real, after)
     with monkeypatch.context() as m:
         if hard:  # no flush, runs left in_progress: what kill -9 leaves behind
-            m.setattr("enhanced.sync.engine._abort", lambda ctx, st, run_ids, counts, **_: st.writer.maps.pending.clear())
+            m.setattr("enhanced.sync.engine._abort",
+                      lambda ctx, st, run_ids, counts, **_: st.writer.maps.pending.clear())
         with pytest.raises(KeyboardInterrupt):
             integ.sync()
     world.ctx.books = real

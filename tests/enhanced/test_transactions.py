@@ -21,7 +21,8 @@ def _billable_project(world: Any) -> str:
     sc = world.scenario["projects"]
     done = {t["id"]: t for t in sc["tasks"] if t.get("completed") and t.get("billable", True)}
     for log in sc["timelogs"]:
-        if log.get("task_id") in done and log.get("billable", True) and log.get("approval_status", "Approved") == "Approved":
+        if (log.get("task_id") in done and log.get("billable", True)
+                and log.get("approval_status", "Approved") == "Approved"):
             return str(log["project_id"])
     raise AssertionError("the scenario has no billable completed task")
 

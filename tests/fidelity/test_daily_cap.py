@@ -107,7 +107,8 @@ def books_state(sandbox: Sandbox) -> Any:
     """Books as a user sees it; a project's members in user order (the order they were added
     in is not something Books shows as meaningful, and a resumed sync adds them in another)."""
     state = sandbox.state()["books"]
-    for project in state.get("projects", {}).values() if isinstance(state.get("projects"), dict) else state.get("projects", []):
+    for project in (state.get("projects", {}).values() if isinstance(state.get("projects"), dict)
+                    else state.get("projects", [])):
         if isinstance(project.get("users"), list):
             project["users"] = sorted(project["users"], key=lambda u: str(u.get("user_id")))
     return state

@@ -56,7 +56,8 @@ def test_L7_an_expense_recorded_in_books_shows_in_the_projects_finance_view(lega
     shown = {(t["kind"], str(t["books_id"])) for t in lg.projects().finance(ACME_PROJECT)}
     assert ("expense", e.expense_id) in shown
     txns = [t for t in lg.integration.transactions(ACME_PROJECT) if t.kind is TxnKind.EXPENSE]
-    assert [(t.transaction_id, t.origin, t.total.amount) for t in txns] == [(e.expense_id, Side.BOOKS, Decimal("120.00"))]
+    assert ([(t.transaction_id, t.origin, t.total.amount) for t in txns]
+            == [(e.expense_id, Side.BOOKS, Decimal("120.00"))])
     assert not any(str(p.get("books_expense_id")) == e.expense_id
                    for p in lg.projects().list_expenses(ACME_PROJECT))
 

@@ -120,7 +120,8 @@ def test_L6_an_invoice_made_in_projects_directly_is_mirrored_by_sync(legacy_worl
     assert report.counts["invoices"].get("created") == 1
     [books] = lg.books_invoices()
     assert str(books["customer_id"]) == INITECH
-    assert str(lg.projects().get_invoice(INITECH_PROJECT, str(made["id"]))["books_invoice_id"]) == str(books["invoice_id"])
+    assert (str(lg.projects().get_invoice(INITECH_PROJECT, str(made["id"]))["books_invoice_id"])
+            == str(books["invoice_id"]))
     # its task is now invoiced for the toolkit too (L8)
     with pytest.raises(AlreadyInvoiced):
         lg.integration.create_invoice(INITECH_PROJECT, INITECH, Side.BOOKS)

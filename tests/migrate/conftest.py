@@ -64,7 +64,8 @@ def legacy_world(store_url: str, tmp_path: Path) -> Iterator[Callable[[str], Leg
 
 def scope_state(store: Store, connection_id: int) -> dict[str, dict[str, Any]]:
     """Every record of a connection's scope, keyed, as plain values."""
-    return {k.name: {"/".join(map(str, key)): dict(zip(k.fields, rec))
+    # a record is its fields then the from_run columns (the migration id), left off here
+    return {k.name: {"/".join(map(str, key)): dict(zip(k.fields, rec, strict=False))
                      for key, rec in actual_records(store, k, connection_id, 1000)} for k in KINDS}
 
 

@@ -11,7 +11,8 @@ child that SIGKILLs itself there; the command is then run again in this process.
 What is compared is `tests.migrate.store_dump.dump()`: every table of the store but the
 bookkeeping, made-up ids ranked, the commands' clock instants normalized (each command gets
 an instant of its own, apart from the data's times), plus the secrets file's connection keys
-and the services' records (a rollback withdraws time in Books). Used by tests/migrate/test_kill_harness.py (a few points) and bench/kill_harness.py.
+and the services' records (a rollback withdraws time in Books). Used by
+tests/migrate/test_kill_harness.py (a few points) and bench/kill_harness.py.
 """
 
 from __future__ import annotations

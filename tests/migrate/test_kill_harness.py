@@ -86,7 +86,8 @@ def test_M5_the_real_cli_killed_mid_run_resumes(legacy_world: Callable[[str], Le
     assert run is not None and run.target_connection_id is not None
     reference = scope_state(store, run.target_connection_id)
     rollback_migration(world.ctx)
-    killed = subprocess.run([sys.executable, "-m", "bridge.cli.main", "migrate", "run", "--batch", "3", "--no-services"],
+    killed = subprocess.run([sys.executable, "-m", "bridge.cli.main", "migrate", "run", "--batch", "3",
+                             "--no-services"],
                             env={**os.environ, **world.env(), KILL_ENV: "7"}, cwd=REPO, capture_output=True,
                             text=True, timeout=120, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr

@@ -57,10 +57,11 @@ def _enhanced(world: LegacyWorld, target: int) -> dict[str, Any]:
                           .order_by(BilledTask.task_id)).scalars().all()
     money = lambda t: {"amount": str(t.total), "currency": t.currency}
     return {
-        "invoices": [{"invoice_id": t.books_id, "number": t.number, "customer_id": t.customer_id, "project_id": t.project_id,
-                      "status": t.status, "origin": t.origin, "total": money(t)} for t in txns if t.kind == "invoice"],
-        "expenses": [{"expense_id": t.books_id, "project_id": t.project_id, "customer_id": t.customer_id, "status": t.status,
-                      "total": money(t)} for t in txns if t.kind == "expense"],
+        "invoices": [{"invoice_id": t.books_id, "number": t.number, "customer_id": t.customer_id,
+                      "project_id": t.project_id, "status": t.status, "origin": t.origin, "total": money(t)}
+                     for t in txns if t.kind == "invoice"],
+        "expenses": [{"expense_id": t.books_id, "project_id": t.project_id, "customer_id": t.customer_id,
+                      "status": t.status, "total": money(t)} for t in txns if t.kind == "expense"],
         "billed_tasks": [{"task_id": m.task_id, "invoice_id": m.invoice_id, "side": m.side, "state": m.state}
                          for m in marks],
     }
@@ -70,7 +71,8 @@ def _a_draft_loses_its_customer(world: LegacyWorld) -> None:
     """A legacy draft invoice without a customer: left out, and its lines with it."""
     with world.ctx.store.session() as s:
         s.execute(update(TransactionRow).where(TransactionRow.connection_id == 1, TransactionRow.kind == "invoice",
-                                               TransactionRow.origin == "books").values(customer_id=None, status="draft"))
+                                               TransactionRow.origin == "books")
+                  .values(customer_id=None, status="draft"))
 
 
 @pytest.mark.parametrize("name", ["deleted-project", "small-agency", "multi-currency"])
@@ -239,7 +241,8 @@ def test_M5_a_run_killed_then_resumed_with_its_plan_finishes_and_the_plan_still_
     assert again.already_done and again.migration_id == summary.migration_id
 
 
-def test_M5_after_a_rollback_the_same_plan_runs_again(legacy_world: Callable[[str], LegacyWorld], tmp_path: Path) -> None:
+def test_M5_after_a_rollback_the_same_plan_runs_again(legacy_world: Callable[[str], LegacyWorld],
+                                                      tmp_path: Path) -> None:
     world = legacy_world("small-agency")
     path = tmp_path / "plan.json"
     _save(world, path)

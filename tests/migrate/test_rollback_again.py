@@ -49,7 +49,8 @@ def test_M5_the_cli_says_already_rolled_back_with_exit_0_with_or_without_yes(
         result = CliRunner().invoke(cli, args, env=world.env())
         assert result.exit_code == 0, result.output
         assert result.stdout == (f"already rolled back: migration {first['migration_id']} was rolled back at "
-                                 f"{timestamp(first['rolled_back_at'])}; legacy is {first['legacy_state']}; nothing changed\n")
+                                 f"{timestamp(first['rolled_back_at'])}; legacy is {first['legacy_state']}; "
+                                 "nothing changed\n")
         assert result.stderr == ""  # no question, no "would:" lines
     result = CliRunner().invoke(cli, ["--json", "migrate", "rollback", "--yes"], env=world.env())
     assert result.exit_code == 0, result.output

@@ -371,7 +371,8 @@ def eligible_expenses(w: World) -> None:
                 if e is None:
                     problems.append(f"{doc.key} bills Books expense {key}, which Books does not have")
                     continue
-                billable, e_project, e_customer = (bool(e.get("is_billable")), w.projects_project(str(e.get("project_id"))),
+                billable, e_project, e_customer = (bool(e.get("is_billable")),
+                                                   w.projects_project(str(e.get("project_id"))),
                                                    str(e.get("customer_id") or ""))
             else:
                 e = w.p_expenses[key]
@@ -437,7 +438,8 @@ def sides_agree_time(w: World) -> None:
 
 def check_all(w: World, expected_minutes: Mapping[str, int], only: Iterable[str] | None = None) -> None:
     skip = skipped()
-    checks: tuple[tuple[str, Callable[[], None]], ...] = (("billed_once", lambda: billed_once(w)), ("totals", lambda: totals(w)),
+    checks: tuple[tuple[str, Callable[[], None]], ...] = (("billed_once", lambda: billed_once(w)),
+              ("totals", lambda: totals(w)),
               ("eligible_tasks", lambda: eligible_tasks(w)),
               ("eligible_time", lambda: eligible_time(w, expected_minutes)),
               ("eligible_expenses", lambda: eligible_expenses(w)),

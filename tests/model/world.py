@@ -34,13 +34,15 @@ PROJECTS = (PROJECT_A, PROJECT_B)
 PROJECT_CLIENTS = {PROJECT_A: (ACME, UMBRELLA), PROJECT_B: (GLOBEX,)}
 
 TASKS: dict[str, dict[str, Any]] = {
-    "1700000000001": {"project_id": PROJECT_A, "name": "Discovery workshop", "completed": True, "billable": True, "rate": "120.00"},
+    "1700000000001": {"project_id": PROJECT_A, "name": "Discovery workshop", "completed": True, "billable": True,
+                      "rate": "120.00"},
     "1700000000002": {"project_id": PROJECT_A, "name": "Wireframes", "completed": False, "billable": True},
     "1700000000003": {"project_id": PROJECT_A, "name": "Internal kickoff", "completed": True, "billable": False},
     "1700000000004": {"project_id": PROJECT_A, "name": "Frontend build", "completed": False, "billable": True},
     "1700000000005": {"project_id": PROJECT_B, "name": "Push notifications", "completed": True, "billable": True},
     "1700000000006": {"project_id": PROJECT_B, "name": "App store submission", "completed": False, "billable": True},
-    "1700000000007": {"project_id": PROJECT_B, "name": "Release notes", "completed": False, "billable": False, "rate": "90.00"},
+    "1700000000007": {"project_id": PROJECT_B, "name": "Release notes", "completed": False, "billable": False,
+                      "rate": "90.00"},
 }
 TASK_IDS = tuple(TASKS)
 
@@ -68,7 +70,8 @@ _SCENARIO: dict[str, Any] = {
         "users": [
             {"user_id": "2317000000000101", "name": "Dana Reyes", "email": DANA_EMAIL, "user_role": "admin",
              "is_current_user": True},
-            {"user_id": "2317000000000102", "name": "Sam Ortiz", "email": "sam@northwind.example", "user_role": "staff"},
+            {"user_id": "2317000000000102", "name": "Sam Ortiz", "email": "sam@northwind.example",
+             "user_role": "staff"},
         ],
         "contacts": [
             {"contact_id": CONTACT[ACME], "contact_name": "Acme Corp", "currency_code": "USD",

@@ -243,7 +243,8 @@ def test_estimates_and_bills_delete(books: Books) -> None:
     estimate = books("POST", "/estimates", {"customer_id": INITECH, "line_items": [{"rate": 5}]}).json()["estimate"]
     vendor = books("POST", "/contacts", {"contact_name": "Paper Co", "contact_type": "vendor"}).json()["contact"]
     bill = books("POST", "/bills", {"vendor_id": vendor["contact_id"], "bill_number": "P-1"}).json()["bill"]
-    assert books("DELETE", f"/estimates/{estimate['estimate_id']}").json()["message"] == "The estimate has been deleted."
+    assert (books("DELETE", f"/estimates/{estimate['estimate_id']}").json()["message"]
+            == "The estimate has been deleted.")
     assert books("DELETE", f"/bills/{bill['bill_id']}").json()["message"] == "The bill has been deleted."
     assert books("GET", f"/estimates/{estimate['estimate_id']}").status_code == 404
     assert books("DELETE", f"/bills/{bill['bill_id']}").status_code == 404

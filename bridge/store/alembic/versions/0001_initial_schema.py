@@ -39,7 +39,8 @@ def upgrade() -> None:
     sa.Column('connected_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('changed_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('migrated_from', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['migrated_from'], ['connections.id'], name=op.f('fk_connections_migrated_from_connections')),
+    sa.ForeignKeyConstraint(['migrated_from'], ['connections.id'],
+                            name=op.f('fk_connections_migrated_from_connections')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_connections'))
     )
     op.create_table('locks',
@@ -59,7 +60,8 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('billed_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('migration_id', sa.String(length=36), nullable=True),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_billed_tasks_connection_id_connections')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'],
+                            name=op.f('fk_billed_tasks_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', 'task_id', name=op.f('pk_billed_tasks'))
     )
     op.create_table('id_map',
@@ -87,7 +89,8 @@ def upgrade() -> None:
     sa.Column('rate', bridge.store.types.ExactDecimal(4), nullable=False),
     sa.Column('amount', bridge.store.types.ExactDecimal(2), nullable=False),
     sa.Column('migration_id', sa.String(length=36), nullable=True),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_invoice_lines_connection_id_connections')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'],
+                            name=op.f('fk_invoice_lines_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', 'invoice_id', 'line_no', name=op.f('pk_invoice_lines'))
     )
     op.create_table('migration_runs',
@@ -97,8 +100,10 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('started_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', bridge.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['source_connection_id'], ['connections.id'], name=op.f('fk_migration_runs_source_connection_id_connections')),
-    sa.ForeignKeyConstraint(['target_connection_id'], ['connections.id'], name=op.f('fk_migration_runs_target_connection_id_connections')),
+    sa.ForeignKeyConstraint(['source_connection_id'], ['connections.id'],
+                            name=op.f('fk_migration_runs_source_connection_id_connections')),
+    sa.ForeignKeyConstraint(['target_connection_id'], ['connections.id'],
+                            name=op.f('fk_migration_runs_target_connection_id_connections')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_runs'))
     )
     op.create_table('preferences',
@@ -107,7 +112,8 @@ def upgrade() -> None:
     sa.Column('general_timesheets', sa.Boolean(), nullable=False),
     sa.Column('cutoff_date', sa.Date(), nullable=True),
     sa.Column('updated_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_preferences_connection_id_connections')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'],
+                            name=op.f('fk_preferences_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', name=op.f('pk_preferences'))
     )
     op.create_table('sync_runs',
@@ -140,7 +146,8 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=64), nullable=False),
     sa.Column('created_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('migration_id', sa.String(length=36), nullable=True),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_transactions_connection_id_connections')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'],
+                            name=op.f('fk_transactions_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', 'kind', 'books_id', name=op.f('pk_transactions'))
     )
     with op.batch_alter_table('transactions', schema=None) as batch_op:
@@ -153,7 +160,8 @@ def upgrade() -> None:
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('done', sa.Boolean(), nullable=False),
     sa.Column('updated_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['migration_id'], ['migration_runs.id'], name=op.f('fk_migration_journal_migration_id_migration_runs')),
+    sa.ForeignKeyConstraint(['migration_id'], ['migration_runs.id'],
+                            name=op.f('fk_migration_journal_migration_id_migration_runs')),
     sa.PrimaryKeyConstraint('migration_id', 'step', name=op.f('pk_migration_journal'))
     )
     op.create_table('sync_errors',
@@ -169,8 +177,10 @@ def upgrade() -> None:
     sa.Column('first_seen_at', bridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resolved_run_id', sa.Integer(), nullable=True),
     sa.Column('resolved_at', bridge.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_sync_errors_connection_id_connections')),
-    sa.ForeignKeyConstraint(['resolved_run_id'], ['sync_runs.id'], name=op.f('fk_sync_errors_resolved_run_id_sync_runs')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'],
+                            name=op.f('fk_sync_errors_connection_id_connections')),
+    sa.ForeignKeyConstraint(['resolved_run_id'], ['sync_runs.id'],
+                            name=op.f('fk_sync_errors_resolved_run_id_sync_runs')),
     sa.ForeignKeyConstraint(['run_id'], ['sync_runs.id'], name=op.f('fk_sync_errors_run_id_sync_runs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_errors'))
     )

@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('reason_code', sa.String(length=48), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['migration_id'], ['migration_runs.id'], name=op.f('fk_migration_leftouts_migration_id_migration_runs')),
+    sa.ForeignKeyConstraint(['migration_id'], ['migration_runs.id'],
+                            name=op.f('fk_migration_leftouts_migration_id_migration_runs')),
     sa.PrimaryKeyConstraint('migration_id', 'kind', 'key', name=op.f('pk_migration_leftouts'))
     )
     with op.batch_alter_table('migration_runs', schema=None) as batch_op:
