@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,26 +120,6 @@ def test_a_port_out_of_range_is_a_usage_error(home: Path) -> None:
 
 
 # -- services that do not answer ----------------------------------------------------------------
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A port that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield int(listener.getsockname()[1])
-    listener.close()
-    for conn in held:
-        conn.close()
 
 
 def test_a_silent_service_times_out_naming_the_host_and_the_setting(

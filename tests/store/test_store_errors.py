@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -215,26 +214,6 @@ def test_a_store_from_a_newer_toolkit_is_refused_naming_it(home: Path, made_stor
 
 
 # -- servers ------------------------------------------------------------------------------------
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A port that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield int(listener.getsockname()[1])
-    listener.close()
-    for conn in held:
-        conn.close()
 
 
 @pytest.mark.parametrize("how", ["env", "url"])
