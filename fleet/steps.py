@@ -1,0 +1,132 @@
+"""One organization's steps, each a plain call into the library on the organization's own
+store scope: the folder HOME = FLEET_DIR/orgs/NAME holds its SQLite store, its secrets and,
+for a sandbox organization, its own embedded sandbox. Nothing is shared between two
+organizations but the queue, so one failing (or capped for the day) never touches another.
+
+Every step may run again after a crash or a retry and does nothing twice: `seed` rebuilds
+the rehearsal from scratch (it is setup, not an organization's data), `migrate` resumes
+from its journal, `verify` and `plan` only read, `reenable` of an enabled portal is a
+no-op and `sync` writes only what is not mapped yet.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bridge.errors import CheckFailed
+from fleet.manifest import SCENARIOS_DIR, Organization
+
+if TYPE_CHECKING:
+    from bridge.context import Context
+
+
+#: a worker runs several organizations on threads of one process; opening a store runs its
+#: schema migrations through Alembic, whose `op`/`context` are process-wide: one at a time
+_OPENING = threading.Lock()
+
+
+def org_home(fleet_dir: Path, name: str) -> Path:
+    return fleet_dir / "orgs" / name
+
+
+@contextmanager
+def org_context(org: Organization, home: Path) -> Iterator[Context]:
+    """The organization's Context on its own folder (its store made if absent)."""
+    from bridge.store import Store, default_url
+    from bridge.targets import build_context
+
+    home.mkdir(parents=True, exist_ok=True)
+    profile = None
+    if org.profile is not None:
+        from bridge.profile import load_profile
+
+        profile = load_profile(org.profile)
+    with _OPENING:
+        store = Store.open(default_url(home))
+    try:
+        yield build_context(org.target, store, home, profile=profile)
+    finally:
+        store.close()
+
+
+def _seed(org: Organization, home: Path) -> dict[str, Any]:
+    """A sandbox organization's legacy state, built from its scenario in a fresh folder."""
+    from bridge.modes import open_integration
+    from bridge.scenarios.fixtures import load_scenario
+    from bridge.scenarios.replay import replay, seed_sandbox
+    from bridge.targets import sandbox_wiring
+
+    data = load_scenario(SCENARIOS_DIR / f"{org.scenario}.json")
+    if home.exists():
+        shutil.rmtree(home)  # a seed cut short leaves a half-built rehearsal: start it again
+    home.mkdir(parents=True)
+    with _OPENING:
+        sandbox = sandbox_wiring().embedded_sandbox(home)
+    seed_sandbox(sandbox, data)
+    with org_context(org, home) as ctx:
+        steps = replay(data, open_integration("legacy", ctx), ctx)
+    return {"scenario": data["name"], "operations": len(steps.steps)}
+
+
+def _plan(org: Organization, ctx: Context) -> dict[str, Any]:
+    from migrate.plan import plan_migration
+
+    result = plan_migration(ctx, plan=org.options.get("plan", "premium"),
+                            services=org.options.get("services", True), limit=0)
+    data = result.to_json()
+    return {"create": data["create"], "calls": data["calls"]["summary"]}
+
+
+def _migrate(org: Organization, ctx: Context) -> dict[str, Any]:
+    from migrate.run import run_migration
+
+    summary = run_migration(ctx, batch=org.options.get("batch", 2000), services=org.options.get("services", True))
+    data = summary.to_json()
+    return {"migration_id": data["migration_id"], "portal_id": data["portal_id"], "records": data["records"],
+            "already_done": data["already_done"], "resumed": data["resumed"]}
+
+
+def _verify(org: Organization, ctx: Context) -> dict[str, Any]:
+    from migrate.verify import verify_migration
+
+    report = verify_migration(ctx, services=org.options.get("services", True))
+    if not report.ok:
+        raise CheckFailed(f"{org.name}: verification found {report.difference_count} difference(s)")
+    return {"ok": True, "differences": 0}
+
+
+def _reenable(org: Organization, ctx: Context) -> dict[str, Any]:
+    from bridge.modes import open_integration
+    from migrate.run import find_migration
+
+    legacy, _ = find_migration(ctx)
+    conn = open_integration("enhanced", ctx).reenable(legacy.portal_id)
+    return {"portal_id": conn.portal_id}
+
+
+def _sync(org: Organization, ctx: Context) -> dict[str, Any]:
+    from bridge.modes import open_integration
+
+    # records a sync cannot bring over are the organization's to fix (`bpbridge enhanced
+    # errors`), not a reason to run the sync again: counted, not raised
+    report = open_integration("enhanced", ctx).sync()
+    return {"counts": report.counts, "record_errors": len(report.errors)}
+
+
+STEPS: dict[str, Callable[[Organization, Any], dict[str, Any]]] = {
+    "plan": _plan, "migrate": _migrate, "verify": _verify, "reenable": _reenable, "sync": _sync,
+}
+
+
+def run_step(org: Organization, step: str, fleet_dir: Path) -> dict[str, Any]:
+    """Run one step of `org`; returns a small JSON summary, raises a BridgeError on failure."""
+    home = org_home(fleet_dir, org.name)
+    if step == "seed":
+        return _seed(org, home)
+    with org_context(org, home) as ctx:
+        return STEPS[step](org, ctx)
