@@ -99,6 +99,9 @@ def check_manifest(data: Any, file: str = "manifest") -> list[Organization]:
         if scenario is not None and not (SCENARIOS_DIR / f"{scenario}.json").is_file():
             raise FixtureError(file, f"$.organizations[{i}].scenario",
                                f"no shipped scenario {scenario!r} (fixtures/scenarios/)")
+        if entry.get("profile") is not None and "books_daily_cap" in entry.get("options", {}):
+            raise FixtureError(file, f"$.organizations[{i}].options.books_daily_cap",
+                               "a rehearsed daily cap is for sandbox organizations; a live one has its plan's")
         orgs.append(Organization.from_json(entry))
     return orgs
 

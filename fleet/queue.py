@@ -14,8 +14,9 @@ Guarantees, and what gives them:
   the `queueing_lock` refuses a second waiting job should two submits race;
 - one organization never blocks another: each has its own folder (store, sandbox, limiter
   usage) and its own job; a failure or a daily cap reschedules only that job;
-- the daily cap: a `RateLimited` with a resume time retries the job at the organization's
-  next UTC day (procrastinate's retry with `retry_at`);
+- the daily cap: a step stopped by a `RateLimited` with a resume time (fleet.steps.Capped)
+  retries the job at the organization's next UTC day (procrastinate's retry with
+  `retry_at`), without counting as a failed attempt;
 - a worker killed mid-job: its job stays `doing` until a live worker sees the dead one's
   heartbeat is stale and retries it (`recover_stalled`, at each worker's start and every
   minute from a periodic task), as procrastinate's documentation prescribes.
@@ -44,11 +45,10 @@ from bridge.errors import (
     ConfigError,
     InputError,
     IntegrationError,
-    RateLimited,
     StoreUnavailable,
 )
 from fleet.manifest import Organization
-from fleet.steps import run_step
+from fleet.steps import Capped, run_step
 
 log = logging.getLogger(__name__)
 
@@ -336,8 +336,9 @@ class Fleet:
                     results[step] = run_step(org, step, fleet_dir)
                 except Exception as exc:
                     at = self._next_attempt(exc, org, failures)
-                    message = exc.message if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}"
-                    capped = isinstance(exc, RateLimited) and exc.resume_at is not None
+                    message = (exc.cause.message if isinstance(exc, Capped) else exc.message
+                               if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}")
+                    capped = isinstance(exc, Capped)
                     self._set(conn, name, state="waiting" if at else "failed", last_error=f"{step}: {message}",
                               next_attempt=at, attempts=failures if capped else failures + 1)
                     if at is None:
@@ -349,8 +350,8 @@ class Fleet:
 
     def _next_attempt(self, exc: BaseException, org: Organization, failures: int) -> dt.datetime | None:
         """When to try again, or None for never (then the organization is failed)."""
-        if isinstance(exc, RateLimited) and exc.resume_at is not None:
-            return max(exc.resume_at, _utcnow())  # the organization's next UTC day
+        if isinstance(exc, Capped):
+            return _utcnow() + exc.wait  # the organization's next UTC day (or the end of its minute)
         if not _passing(exc) or failures + 1 >= int(org.options.get("max_attempts", DEFAULT_ATTEMPTS)):
             return None
         return _utcnow() + dt.timedelta(seconds=min(BACKOFF_SECONDS * 2 ** failures, 600.0))
