@@ -256,7 +256,7 @@ class Fleet:
                 "step": row["step"], "done": list(row["done"]), "steps": list(steps),
                 "progress": f"{len(row['done'])}/{len(steps)}", "attempts": row["attempts"],
                 "last_error": row["last_error"],
-                "next_attempt": row["next_attempt"].isoformat() if row["next_attempt"] else None,
+                "next_attempt": row["next_attempt"], "updated_at": row["updated_at"],
                 "job_id": row["job_id"], "results": row["results"],
             })
         return out
