@@ -17,9 +17,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from bridge.errors import FixtureError
+from bridge.scenarios.fixtures import SCENARIOS_DIR
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
-SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 
 #: what each action runs, in order, after the organization's setup. A sandbox organization
 #: starts from nothing, so it is first seeded (its legacy state built from its scenario);

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import RateLimited
-from fleet.manifest import SCENARIOS_DIR, Organization
+from bridge.scenarios.fixtures import SCENARIOS_DIR
+from fleet.manifest import Organization
 
 if TYPE_CHECKING:
     from bridge.context import Context
