@@ -99,9 +99,11 @@ def check_manifest(data: Any, file: str = "manifest") -> list[Organization]:
         if scenario is not None and not (SCENARIOS_DIR / f"{scenario}.json").is_file():
             raise FixtureError(file, f"$.organizations[{i}].scenario",
                                f"no shipped scenario {scenario!r} (fixtures/scenarios/)")
-        if entry.get("profile") is not None and "books_daily_cap" in entry.get("options", {}):
-            raise FixtureError(file, f"$.organizations[{i}].options.books_daily_cap",
-                               "a rehearsed daily cap is for sandbox organizations; a live one has its plan's")
+        for option in ("books_daily_cap", "pace"):
+            if entry.get("profile") is not None and option in entry.get("options", {}):
+                raise FixtureError(file, f"$.organizations[{i}].options.{option}",
+                                   f"{option} is for sandbox organizations; a live one is paced under its "
+                                   "profile's plan")
         orgs.append(Organization.from_json(entry))
     return orgs
 

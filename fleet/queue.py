@@ -48,7 +48,7 @@ from bridge.errors import (
     StoreUnavailable,
 )
 from fleet.manifest import Organization
-from fleet.steps import Capped, run_step
+from fleet.steps import Capped, books_calls_today, run_step
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS bridge_fleet_orgs (
     last_error text,
     next_attempt timestamptz,
     results jsonb NOT NULL DEFAULT '{}',
+    books_calls jsonb,
     job_id bigint,
     updated_at timestamptz NOT NULL DEFAULT now()
 )
@@ -162,6 +163,7 @@ class Fleet:
                 if made:
                     self.app.schema_manager.apply_schema()
                 conn.execute(TABLE_DDL)
+                conn.execute("ALTER TABLE bridge_fleet_orgs ADD COLUMN IF NOT EXISTS books_calls jsonb")
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('bridge_fleet_install'))")
         return made
@@ -258,6 +260,7 @@ class Fleet:
                 "last_error": row["last_error"],
                 "next_attempt": row["next_attempt"], "updated_at": row["updated_at"],
                 "job_id": row["job_id"], "results": row["results"],
+                "books_calls_today": row["books_calls"],
             })
         return out
 
@@ -338,6 +341,7 @@ class Fleet:
                 try:
                     results[step] = run_step(org, step, fleet_dir)
                 except Exception as exc:
+                    self._count_calls(conn, org, fleet_dir)
                     at = self._next_attempt(exc, org, failures)
                     message = (exc.cause.message if isinstance(exc, Capped) else exc.message
                                if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}")
@@ -349,7 +353,16 @@ class Fleet:
                     raise RetryLater(at, exc) from exc
                 done.append(step)
                 self._set(conn, name, done=done, results=results, last_error=None)
+                self._count_calls(conn, org, fleet_dir)
             self._set(conn, name, state="done", step=None)
+
+    def _count_calls(self, conn: psycopg.Connection[dict[str, Any]], org: Organization, fleet_dir: Path) -> None:
+        try:
+            calls = books_calls_today(org, fleet_dir)
+        except Exception:  # a count for status only: never the reason a step fails
+            log.warning("cannot count %s's Books calls", org.name, exc_info=True)
+            return
+        self._set(conn, org.name, books_calls=calls)
 
     def _next_attempt(self, exc: BaseException, org: Organization, failures: int) -> dt.datetime | None:
         """When to try again, or None for never (then the organization is failed)."""

@@ -62,7 +62,8 @@ def org_context(org: Organization, home: Path) -> Iterator[Context]:
     with _OPENING:
         store = Store.open(default_url(home))
     try:
-        yield build_context(org.target, store, home, profile=profile)
+        yield build_context(org.target, store, home, profile=profile, pace=bool(org.options.get("pace", False)),
+                            plan=org.options.get("plan"))
     finally:
         store.close()
 
@@ -139,6 +140,25 @@ def _sync(org: Organization, ctx: Context) -> dict[str, Any]:
 STEPS: dict[str, Callable[[Organization, Any], dict[str, Any]]] = {
     "plan": _plan, "migrate": _migrate, "verify": _verify, "reenable": _reenable, "sync": _sync,
 }
+
+
+def books_calls_today(org: Organization, fleet_dir: Path) -> dict[str, Any] | None:
+    """The Books calls the organization's limiter counted on its current UTC day (its own
+    clock), or None before it has a store. Counted when calls are paced: always live; on the
+    sandbox with the `pace` option."""
+    from sqlalchemy import func, select
+
+    from bridge.store.tables import ApiUsage
+
+    home = org_home(fleet_dir, org.name)
+    if not (home / "state.db").is_file():
+        return None
+    with org_context(org, home) as ctx:
+        day = ctx.clock.now().astimezone(dt.UTC).date()
+        with ctx.store.session() as s:
+            calls = s.scalar(select(func.coalesce(func.sum(ApiUsage.calls), 0))
+                             .where(ApiUsage.service == "Books", ApiUsage.day == day))
+    return {"day": day.isoformat(), "calls": int(calls or 0)}
 
 
 def run_step(org: Organization, step: str, fleet_dir: Path) -> dict[str, Any]:

@@ -107,8 +107,8 @@ def worker(app: App, queue_url: str | None, concurrency: int, until_idle: bool, 
 @queue_option
 @click.pass_obj
 def status(app: App, queue_url: str | None) -> None:
-    """Each organization: its state, step, steps done, failed attempts, next attempt time
-    and last error.
+    """Each organization: its state, step, steps done, failed attempts, Books calls used on
+    its current UTC day (counted where calls are paced), next attempt time and last error.
 
     Example: `bpbridge fleet status --json`
     """
@@ -124,12 +124,16 @@ def status(app: App, queue_url: str | None) -> None:
             click.echo("no organization submitted yet: `bpbridge fleet submit MANIFEST`")
             return
         print_table(None, ["organization", "action", "state", "step", "progress", "failed attempts",
-                           "next attempt", "last error"],
+                           "Books calls today", "next attempt", "last error"],
                     [(r["name"], r["action"], r["state"], r["step"], r["progress"], r["attempts"],
-                      r["next_attempt"], r["last_error"]) for r in d["organizations"]])
+                      _calls(r["books_calls_today"]), r["next_attempt"], r["last_error"]) for r in d["organizations"]])
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(d["counts"].items())))
 
     app.emit({"organizations": rows, "counts": counts}, human)
+
+
+def _calls(calls: dict[str, Any] | None) -> str | None:
+    return f"{calls['calls']} on {calls['day']}" if calls else None
 
 
 @fleet.command()

@@ -13,7 +13,7 @@ from migrate.verify import verify_migration
 from tests.fleet.conftest import FleetCli, stop, write_manifest
 
 SMALL_FLEET = [
-    {"name": "agency", "scenario": "small-agency", "action": "migrate+reenable"},
+    {"name": "agency", "scenario": "small-agency", "action": "migrate+reenable", "options": {"pace": True}},
     {"name": "multi", "scenario": "multi-currency", "action": "sync"},
     {"name": "broken", "scenario": "broken-data", "action": "migrate"},
     {"name": "timesheets", "scenario": "general-timesheets", "action": "migrate"},
@@ -64,6 +64,8 @@ def test_a_small_fleet_on_two_workers_ends_migrated_and_verified(fleet_cli: Flee
     assert all(o["attempts"] == 0 and o["last_error"] is None for o in orgs.values()), orgs
     assert all(w.returncode == 0 for w in workers), outputs
     assert orgs["multi"]["results"]["sync"]["record_errors"] == 0
+    # paced as live mode is: its own limiter counted its Books calls on its own day
+    assert orgs["agency"]["books_calls_today"]["calls"] > 0 and orgs["multi"]["books_calls_today"]["calls"] == 0
     # each organization is its own: its own store and sandbox, migrated and verified there
     # (verified by its job before any re-enable or sync; again here where nothing came after)
     portals = set()
