@@ -82,3 +82,21 @@ def test_a_small_fleet_on_two_workers_ends_migrated_and_verified(fleet_cli: Flee
             store.close()
         assert report.ok, (spec["name"], report.to_json())
     assert len(portals) == 4  # the two small-agency organizations migrated the same portal, each in its own sandbox
+
+
+def test_the_human_answers_show_no_python_values(fleet_cli: FleetCli, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bridge.cli.main import cli
+
+    manifest = write_manifest(tmp_path / "fleet.json", SMALL_FLEET[:2])
+    said = []
+    for args in (["submit", str(manifest)], ["submit", str(manifest)], ["status"], ["cancel", "multi"],
+                 ["status"], ["retry", "multi"]):
+        result = CliRunner().invoke(cli, ["fleet", *args], env=fleet_cli.env)
+        assert result.exit_code == 0, result.output
+        said.append(result.stdout)
+        for repr_mark in ("{'", "None", "datetime."):
+            assert repr_mark not in result.stdout, (args, result.stdout)
+    assert "queued 2 organization(s): agency, multi" in said[0] and "already submitted" in said[1]
+    assert "agency" in said[2] and "2 queued" in said[2] and "1 cancelled, 1 queued" in said[4]
