@@ -338,6 +338,7 @@ class Fleet:
                 if self._row(conn, name)["state"] == "cancelled":
                     return
                 self._set(conn, name, step=step)
+                log.info("%s: %s ...", name, step)
                 try:
                     results[step] = run_step(org, step, fleet_dir)
                 except Exception as exc:
@@ -349,12 +350,15 @@ class Fleet:
                     self._set(conn, name, state="waiting" if at else "failed", last_error=f"{step}: {message}",
                               next_attempt=at, attempts=failures if capped else failures + 1)
                     if at is None:
+                        log.info("%s: %s failed: %s", name, step, message)
                         raise
+                    log.info("%s: %s stopped (%s); next attempt %s", name, step, message, at.isoformat())
                     raise RetryLater(at, exc) from exc
                 done.append(step)
                 self._set(conn, name, done=done, results=results, last_error=None)
                 self._count_calls(conn, org, fleet_dir)
             self._set(conn, name, state="done", step=None)
+            log.info("%s: done (%s)", name, ", ".join(done))
 
     def _count_calls(self, conn: psycopg.Connection[dict[str, Any]], org: Organization, fleet_dir: Path) -> None:
         try:

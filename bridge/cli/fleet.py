@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -97,6 +99,12 @@ def worker(app: App, queue_url: str | None, concurrency: int, until_idle: bool, 
         pass  # an unreachable queue is refused here, before the worker starts
     if not app.json and app.verbosity >= 0:
         click.echo(f"worker: {concurrency} at once; Ctrl-C to stop", err=True)
+        if not app.debug:  # each organization's steps as they start and end, one line each
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+            fleet_log = logging.getLogger("fleet.queue")
+            fleet_log.addHandler(handler)
+            fleet_log.setLevel(logging.INFO)
     queue.run_worker(concurrency, stalled_after=stalled_after, heartbeat=min(5.0, stalled_after / 3),
                      wait=not until_idle)
     app.emit({"stopped": True, "concurrency": concurrency},
