@@ -121,7 +121,7 @@ def _passing(exc: BaseException) -> bool:
 
 @dataclass
 class Fleet:
-    """The queue at one PostgreSQL database; `open()` before use (CLI: `with fleet.opened()`)."""
+    """The queue at one PostgreSQL database; its submit/retry/cancel/status run inside `with fleet.opened()`."""
 
     url: str
 
