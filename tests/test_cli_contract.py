@@ -130,6 +130,12 @@ CASES = [
     Case("compare", ["small-agency"], ["no-such-scenario"]),
     Case("migrate demo", ["small-agency", "--home", "demo"], [], ),
     Case("doctor", None, [], ),  # success: tests/fidelity/test_doctor.py (a served sandbox and profile)
+    # the fleet's successes need a PostgreSQL queue: tests/fleet/test_fleet_cli.py (skipped without one)
+    Case("fleet submit", None, [str(REPO / "pyproject.toml")]),  # not JSON: refused before the queue
+    Case("fleet worker", None, ["--concurrency", "0"]),
+    Case("fleet status", None, [], fail_env={"BRIDGE_FLEET_DB": ""}),  # no queue named
+    Case("fleet retry", None, []),  # no ORG
+    Case("fleet cancel", None, ["acme"], fail_env={"BRIDGE_FLEET_DB": "mysql://u@h/d"}),  # not PostgreSQL
 ]
 # `migrate demo` and `doctor` fail on what the walk sets up for them
 FAILURE_ARGS: dict[str, Callable[[World], list[str]]] = {"migrate demo": _nonempty_folder}

@@ -1,8 +1,9 @@
 """The import rule the tree promises (README, docs/CONTRACTS.md): what both modes share
 (`bridge/`) never imports a mode or the migrator, and the library never imports the CLI;
 the sandbox of both services (`sandbox/`, a stand-in) is never imported on the production
-path (`bridge/` but its CLI, `legacy/`, `enhanced/`, `migrate/`): bridge.targets reaches it
-by name, as bridge.modes reaches the modes.
+path (`bridge/` but its CLI, `legacy/`, `enhanced/`, `migrate/`, `fleet/`): bridge.targets
+reaches it by name, as bridge.modes reaches the modes. The fleet (`fleet/`) is library too:
+`bpbridge fleet` calls it, never the other way.
 
 `bridge/cli/` (with `bridge/__main__.py`) is the one declared exception (the CLI drives legacy, enhanced and migrate);
 `bridge/modes.py` names the modes' classes as strings for `importlib` (S2's one registry),
@@ -51,10 +52,16 @@ def test_the_rule_sees_a_function_level_import(tmp_path: Path) -> None:
     assert _imports(sneaky) == {"migrate.run", "enhanced.sync"}
 
 
-PRODUCTION = sorted(p for pkg in MODES_AND_MIGRATOR for p in (ROOT / pkg).rglob("*.py"))
+PRODUCTION = sorted(p for pkg in (*MODES_AND_MIGRATOR, "fleet") for p in (ROOT / pkg).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", PRODUCTION, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_modes_and_the_migrator_never_import_the_sandbox(path: Path) -> None:
     wrong = sorted(name for name in _imports(path) if name.split(".")[0] == "sandbox")
+    assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "fleet").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_fleet_never_imports_the_cli(path: Path) -> None:
+    wrong = sorted(name for name in _imports(path) if name.split(".")[:2] == ["bridge", "cli"])
     assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"

@@ -35,6 +35,7 @@ AREAS = {
     "enhanced": ("bridge.cli.enhanced:enhanced", "Operate the enhanced integration (E1-E14)."),
     "migrate": ("bridge.cli.migrate:migrate", "Plan, run, verify and roll back a migration (M1-M6)."),
     "compare": ("bridge.cli.compare:compare", "Run a scenario through both modes and diff what users see (C1-C2)."),
+    "fleet": ("bridge.cli.fleet:fleet", "Many organizations at once on a PostgreSQL job queue (issue 18)."),
     "doctor": ("bridge.cli.doctor:doctor", "Check a live profile: reachability, token, organization, portal."),
 }
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 #: free-text columns: these may fold onto several lines; every other column stays whole
-FOLDING = frozenset({"name", "description", "reason", "what to do", "left out", "detail", "fix"})
+FOLDING = frozenset({"name", "description", "reason", "what to do", "left out", "detail", "fix", "last error"})
 RIGHT = frozenset({"total", "amount", "rate", "quantity", "count", "fetched", "created", "updated",
                    "skipped", "failed", "records", "upstream", "new", "mapped"})
 
