@@ -123,6 +123,9 @@ def _steps(live: Live) -> list[tuple[list[str], dict[str, str]]]:
         (["sandbox", "state"], none),
         (["sandbox", "faults", "--rate", "0.2", "--kind", "500"], none), (["sandbox", "faults", "--off"], none),
         (["sandbox", "reset"], none),
+        # the fleet without its queue database (tests/fleet runs it on PostgreSQL): refusals
+        (["fleet", "submit", "/no/such.json"], none), (["fleet", "status"], none), (["fleet", "worker"], none),
+        (["fleet", "retry", "x"], none), (["fleet", "cancel", "x"], none),
     ]
 
 
