@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, select, tuple_
-from sqlalchemy.engine import Row
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, func, select, tuple_
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.types import NullType
 
 from bridge.store import Store
@@ -49,7 +49,7 @@ def key_batches(
     picked: list[Any] = [table]
     if text_fields is not None:
         picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
-    where = [col == value for col, value in zip(scope_cols, scope.values())]
+    where = [table.c[name] == value for name, value in scope.items()]
     while True:
         q = select(*picked).where(*where).order_by(*cols).limit(batch)
         if after is not None:
@@ -63,6 +63,40 @@ def key_batches(
         after = tuple(last[:len(key)]) if text_fields is not None else tuple(getattr(last, k) for k in key)
         if len(rows) < batch:
             return
+
+
+def key_range(
+    table: Table, key: Sequence[str], scope: Mapping[str, Any], dialect: str, after: tuple[Any, ...] | None,
+    upto: tuple[Any, ...] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE of the rows in `scope` whose key is past `after` and at most `upto` (either
+    end open when None): one range scan of the (scope, key) primary key."""
+    cols = ordered(table, key, dialect)
+    where = [table.c[name] == value for name, value in scope.items()]
+    if after is not None:
+        where.append(tuple_(*cols) > tuple_(*after))
+    if upto is not None:
+        where.append(tuple_(*cols) <= tuple_(*upto))
+    return where
+
+
+def next_range(
+    conn: Connection, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
+    after: tuple[Any, ...] | None,
+) -> tuple[tuple[Any, ...], int] | None:
+    """The next batch of keys past `after`, without reading its rows into Python: (the key
+    of its last row, its row count), or None when no row is left. A full batch is found by
+    one index probe (the `batch`-th key past `after`), the last, short one by a count."""
+    cols = ordered(table, key, conn.dialect.name)
+    where = key_range(table, key, scope, conn.dialect.name, after)
+    nth = conn.execute(select(*cols).where(*where).order_by(*cols).offset(batch - 1).limit(1)).first()
+    if nth is not None:
+        return tuple(nth), batch
+    rest: int = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    if not rest:
+        return None
+    last = conn.execute(select(*cols).where(*where).order_by(*(c.desc() for c in cols)).limit(1)).one()
+    return tuple(last), rest
 
 
 def key_rows(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any],
