@@ -3,18 +3,20 @@
 This does not call the converter: it states the migration's rules as SQL predicates over
 the legacy scope (which records must be left out, and why) and projects every other legacy
 record onto the fields the enhanced record must carry. `verify` diffs that with the store.
-Records are (key, fields as text) tuples, read in key order batch by batch.
+Records are (key, fields as text) tuples, read in key order batch by batch (plain tuples
+from the driver: bridge.store.keyset.text_batches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal, or_, select
 
 from bridge.store import Store
-from bridge.store.keyset import key_batches
+from bridge.store.keyset import text_batches
 from bridge.store.tables import (
     ConnectionRow,
     InvoiceLineRow,
@@ -27,6 +29,8 @@ from enhanced.preferences import Prefs
 from migrate.kinds import Kind, compared_columns
 
 Record = tuple[tuple[Any, ...], Any]
+#: hears of each batch of records as it is read
+Seen = Callable[[list[Record]], None]
 
 #: What a compared column without a rule here is expected to be: never found, so a new
 #: column of the connection, its preferences or a left-out fails verify until it has one.
@@ -87,26 +91,44 @@ def expected_left_outs(left: dict[str, dict[tuple[Any, ...], str]]) -> Iterator[
                        for kind, keys in left.items() for key, code in keys.items()))
 
 
-def _records(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
-             suffix: tuple[Any, ...] = ()) -> Iterator[Record]:
+def _batches(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
+             suffix: tuple[Any, ...] = ()) -> Iterator[list[Record]]:
     n = len(kind.key)
-    for rows in key_batches(store, kind.table, kind.key, {"connection_id": connection_id},
-                            batch, text_fields=fields):
-        for row in rows:
-            yield tuple(row[:n]), (*row[n:], *suffix)
+    for rows in text_batches(store, kind.table, kind.key, {"connection_id": connection_id}, batch, fields):
+        if suffix:
+            yield [(row[:n], (*row[n:], *suffix)) for row in rows]
+        else:
+            yield [(row[:n], row[n:]) for row in rows]
+
+
+def expected_batches(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
+                     batch: int, migration_id: str, seen: Seen | None = None) -> Iterator[list[Record]]:
+    """Every legacy record of `kind` that must be carried, key-sorted, batch by batch: its
+    `fields` as the legacy row has them, then the `from_run` columns as the run sets them
+    (as text). `seen` hears of each batch as read, the records left out included."""
+    from_run = {"migration_id": migration_id}
+    suffix = tuple(from_run[c] for c in kind.from_run)
+    for records in _batches(store, kind, source, batch, kind.fields, suffix):
+        if seen is not None:
+            seen(records)
+        yield [r for r in records if r[0] not in excluded] if excluded else records
+
+
+def actual_batches(store: Store, kind: Kind, target: int, batch: int,
+                   seen: Seen | None = None) -> Iterator[list[Record]]:
+    """Every record of `kind` in the target scope, key-sorted, on `kind.compared`, batch by batch."""
+    for records in _batches(store, kind, target, batch, kind.compared):
+        if seen is not None:
+            seen(records)
+        yield records
 
 
 def expected_records(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
                      batch: int, migration_id: str) -> Iterator[Record]:
-    """Every legacy record of `kind` that must be carried, key-sorted: its `fields` as the
-    legacy row has them, then the `from_run` columns as the run sets them (as text)."""
-    from_run = {"migration_id": migration_id}
-    suffix = tuple(from_run[c] for c in kind.from_run)
-    for key, values in _records(store, kind, source, batch, kind.fields, suffix):
-        if key not in excluded:
-            yield key, values
+    """`expected_batches` record by record."""
+    return chain.from_iterable(expected_batches(store, kind, source, excluded, batch, migration_id))
 
 
 def actual_records(store: Store, kind: Kind, target: int, batch: int) -> Iterator[Record]:
-    """Every record of `kind` in the target scope, key-sorted, on `kind.compared`."""
-    return _records(store, kind, target, batch, kind.compared)
+    """`actual_batches` record by record."""
+    return chain.from_iterable(actual_batches(store, kind, target, batch))

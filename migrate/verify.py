@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -21,7 +22,6 @@ from bridge.errors import InputError
 from bridge.progress import Progress, no_progress
 from bridge.secrets import connection_key_name
 from bridge.store import Store
-from bridge.store.keyset import key_batches
 from bridge.store.repo import key_fingerprint
 from bridge.store.tables import (
     ConnectionRow,
@@ -36,14 +36,14 @@ from migrate import upstream
 from migrate.expected import (
     LEFT_OUT_FIELDS,
     Record,
-    actual_records,
+    actual_batches,
+    expected_batches,
     expected_connection,
     expected_left_outs,
     expected_preferences,
-    expected_records,
     left_out_keys,
 )
-from migrate.kinds import KINDS
+from migrate.kinds import BY_NAME, KINDS
 from migrate.run import find_migration
 
 MAX_LISTED = 1000
@@ -94,17 +94,23 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     report.add(_connection_diffs(store, legacy, run))
     report.add(_key_diffs(ctx, run))
     left = left_out_keys(store, src, up)
+    recorded = _recorded_left_outs(store, run.id)
+    ledgers = Ledger.pair(recorded["transactions"])
+    legacy_counts = {}
     for kind in KINDS:
         stats = DiffStats()
-        expected = expected_records(store, kind, src, left.get(kind.name, {}), batch, run.id)
-        total = _count(store, kind.table, src) - len(left.get(kind.name, {}))
-        report.add(keyed_diff(kind.name, _counted(expected, kind.name, total, batch, progress),
-                              actual_records(store, kind, dst, batch), batch=batch, stats=stats,
-                              fields=kind.compared))
+        legacy_counts[kind.name] = _count(store, kind.table, src)
+        excluded = left.get(kind.name, {})
+        src_seen, dst_seen = (ledgers[0].add, ledgers[1].add) if kind.name == "transactions" else (None, None)
+        expected = expected_batches(store, kind, src, excluded, batch, run.id, seen=src_seen)
+        actual = actual_batches(store, kind, dst, batch, seen=dst_seen)
+        counted = _counted(expected, kind.name, legacy_counts[kind.name] - len(excluded), progress)
+        report.add(keyed_diff(kind.name, chain.from_iterable(counted), chain.from_iterable(actual), batch=batch,
+                              stats=stats, fields=kind.compared))
         report.stats[kind.name] = stats.__dict__
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     progress(INVARIANTS, 0, 1)
-    report.invariants = invariants(store, src, dst, run.id)
+    report.invariants = invariants(store, src, dst, recorded, legacy_counts, ledgers)
     progress(INVARIANTS, 1, 1)
     if services and run.services_before is not None:
         visible = sorted(set(_projects_of(store, src)) & set(up))
@@ -115,17 +121,52 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     return report
 
 
-def _counted(records: Iterator[Record], task: str, total: int, every: int,
-             progress: Progress) -> Iterator[Record]:
-    """The records as they are, telling `progress` how many went by (every `every`)."""
+def _counted(batches: Iterator[list[Record]], task: str, total: int, progress: Progress) -> Iterator[list[Record]]:
+    """The batches as they are, telling `progress` how many records went by."""
     done = 0
     progress(task, done, total)
-    for record in records:
-        yield record
-        done += 1
-        if done % every == 0:
-            progress(task, done, total)
+    for records in batches:
+        yield records
+        done += len(records)
+        progress(task, done, total)
     progress(task, done, max(total, done))
+
+
+#: where project, customer, currency and total are in a transaction record's values
+_LEDGER_AT = tuple(BY_NAME["transactions"].compared.index(f)
+                   for f in ("project_id", "customer_id", "currency", "total"))
+
+
+@dataclass
+class Ledger:
+    """What the invariants need of one side's transactions, gathered from the records the
+    comparison reads (no second read): totals per kind, project, customer and currency,
+    summed in Decimal (never in SQL), and the invoice ids. `skip`: keys not in the totals
+    (the legacy records the run left out)."""
+
+    skip: frozenset[tuple[str, ...]] = frozenset()
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    invoices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def pair(cls, left_out: set[str]) -> tuple[Ledger, Ledger]:
+        """The legacy side's (without what the run left out) and the target side's."""
+        return cls(skip=frozenset(tuple(k.split("/", 1)) for k in left_out)), cls()
+
+    def add(self, records: list[Record]) -> None:
+        p, c, cur, t = _LEDGER_AT
+        totals, skip, invoices = self.totals, self.skip, self.invoices
+        zero = Decimal()
+        for key, values in records:
+            if key[0] == "invoice":
+                invoices.append(key[1])
+            if key in skip:
+                continue
+            group = f"{key[0]}|{values[p]}|{values[c] or '-'}|{values[cur]}"
+            totals[group] = totals.get(group, zero) + Decimal(values[t])
+
+    def sums(self) -> dict[str, str]:
+        return {k: str(v) for k, v in sorted(self.totals.items())}
 
 
 #: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,
@@ -196,7 +237,7 @@ def _actual_left_outs(store: Store, migration_id: str) -> Iterator[tuple[tuple[A
     with store.engine.connect() as c:
         rows = c.execute(select(t.c.kind, t.c.key, *(t.c[f] for f in LEFT_OUT_FIELDS))
                          .where(t.c.migration_id == migration_id)).all()
-    return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:]))) for r in rows))
+    return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:], strict=True))) for r in rows))
 
 
 def _projects_of(store: Store, connection_id: int) -> list[str]:
@@ -205,49 +246,42 @@ def _projects_of(store: Store, connection_id: int) -> list[str]:
             TransactionRow.connection_id == connection_id)).scalars()))
 
 
-def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
-    """Totals per kind, project, customer and currency, summed in Decimal (never in SQL);
-    the columns come as text, so nothing is processed per value on the way."""
-    t: Table = TransactionRow.__table__  # type: ignore[assignment]
-    acc: dict[str, Decimal] = defaultdict(Decimal)
-    fields = ("project_id", "customer_id", "currency", "total")
-    for rows in key_batches(store, t, ("kind", "books_id"), {"connection_id": connection_id}, 20000,
-                            text_fields=fields):
-        for row in rows:
-            kind, books_id, project, customer, currency, total = tuple(row)
-            if f"{kind}/{books_id}" not in skip:
-                acc[f"{kind}|{project}|{customer or '-'}|{currency}"] += Decimal(total)
-    return {k: str(v) for k, v in sorted(acc.items())}
-
-
 def _count(store: Store, table: Any, connection_id: int) -> int:
     with store.engine.connect() as c:
-        n: int = c.execute(select(func.count()).select_from(table).where(table.c.connection_id == connection_id)).scalar_one()
+        n: int = c.execute(select(func.count()).select_from(table)
+                           .where(table.c.connection_id == connection_id)).scalar_one()
         return n
 
 
-def invariants(store: Store, src: int, dst: int, migration_id: str) -> dict[str, dict[str, Any]]:
+def _recorded_left_outs(store: Store, migration_id: str) -> dict[str, set[str]]:
+    """kind -> the keys the run recorded as left out."""
+    out: dict[str, set[str]] = defaultdict(set)
     with store.engine.connect() as c:
-        left = c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
-                         .where(MigrationLeftOut.migration_id == migration_id)).all()
+        for kind_name, key in c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
+                                        .where(MigrationLeftOut.migration_id == migration_id)):
+            out[kind_name].add(key)
+    return out
+
+
+def invariants(store: Store, src: int, dst: int, left_by_kind: dict[str, set[str]], legacy_counts: dict[str, int],
+               ledgers: tuple[Ledger, Ledger]) -> dict[str, dict[str, Any]]:
+    """M4 over what the comparison gathered (`legacy_counts`, the transactions' `ledgers`),
+    the left-outs the run recorded and a few aggregate queries."""
+    with store.engine.connect() as c:
         lines = InvoiceLineRow.__table__.c
         twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
-                          .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)).scalars().all()
-        t = TransactionRow.__table__.c
-        legacy_invoices = set(c.execute(select(t.books_id).where(t.connection_id == src, t.kind == "invoice")).scalars())
-        target_invoices = list(c.execute(select(t.books_id).where(t.connection_id == dst, t.kind == "invoice")).scalars())
-    left_by_kind: dict[str, set[str]] = defaultdict(set)
-    for kind_name, key in left:
-        left_by_kind[kind_name].add(key)
+                          .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)
+                          ).scalars().all()
+    legacy_invoices, target_invoices = set(ledgers[0].invoices), ledgers[1].invoices
     left_invoices = {k.split("/", 1)[1] for k in left_by_kind["transactions"] if k.startswith("invoice/")}
     counts = {}
     for kind in KINDS:
-        legacy_n, target_n, left_n = (_count(store, kind.table, src), _count(store, kind.table, dst),
+        legacy_n, target_n, left_n = (legacy_counts[kind.name], _count(store, kind.table, dst),
                                       len(left_by_kind[kind.name]))
         counts[kind.name] = {"legacy": legacy_n, "enhanced": target_n, "left_out": left_n,
                              "ok": legacy_n == target_n + left_n}
-    before, after = _totals(store, src, left_by_kind["transactions"]), _totals(store, dst, set())
-    totals_diff = DeepDiff(before, after)
+    before, after = ledgers[0].sums(), ledgers[1].sums()
+    totals_diff = DeepDiff(before, after) if before != after else None
     once = (len(target_invoices) == len(set(target_invoices))
             and set(target_invoices) | left_invoices == legacy_invoices
             and not (set(target_invoices) & left_invoices))
