@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -31,17 +31,18 @@ from bridge.store.tables import (
     Preferences,
     TransactionRow,
 )
-from bridge.verify import Difference, DiffStats, keyed_diff
+from bridge.verify import Difference, DiffStats, keyed_diff, row_diff
 from migrate import upstream
 from migrate.expected import (
     LEFT_OUT_FIELDS,
-    Record,
+    Row,
     actual_batches,
     expected_batches,
     expected_connection,
     expected_left_outs,
     expected_preferences,
     left_out_keys,
+    without_keys,
 )
 from migrate.kinds import BY_NAME, KINDS
 from migrate.run import find_migration
@@ -105,8 +106,8 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
         expected = expected_batches(store, kind, src, excluded, batch, run.id, seen=src_seen)
         actual = actual_batches(store, kind, dst, batch, seen=dst_seen)
         counted = _counted(expected, kind.name, legacy_counts[kind.name] - len(excluded), progress)
-        report.add(keyed_diff(kind.name, chain.from_iterable(counted), chain.from_iterable(actual), batch=batch,
-                              stats=stats, fields=kind.compared))
+        # row_diff reads both sides to their end, so the ledgers see every row
+        report.add(row_diff(kind.name, counted, actual, key_len=len(kind.key), fields=kind.compared, stats=stats))
         report.stats[kind.name] = stats.__dict__
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     progress(INVARIANTS, 0, 1)
@@ -121,7 +122,7 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     return report
 
 
-def _counted(batches: Iterator[list[Record]], task: str, total: int, progress: Progress) -> Iterator[list[Record]]:
+def _counted(batches: Iterator[list[Row]], task: str, total: int, progress: Progress) -> Iterator[list[Row]]:
     """The batches as they are, telling `progress` how many records went by."""
     done = 0
     progress(task, done, total)
@@ -132,41 +133,45 @@ def _counted(batches: Iterator[list[Record]], task: str, total: int, progress: P
     progress(task, done, max(total, done))
 
 
-#: where project, customer, currency and total are in a transaction record's values
-_LEDGER_AT = tuple(BY_NAME["transactions"].compared.index(f)
-                   for f in ("project_id", "customer_id", "currency", "total"))
+#: a transaction row's group (kind, project, customer, currency) and amount (its key is 2 columns)
+_GROUP = itemgetter(0, *(2 + BY_NAME["transactions"].compared.index(f)
+                         for f in ("project_id", "customer_id", "currency")))
+_AMOUNT = itemgetter(2 + BY_NAME["transactions"].compared.index("total"))
 
 
 @dataclass
 class Ledger:
-    """What the invariants need of one side's transactions, gathered from the records the
+    """What the invariants need of one side's transactions, gathered from the rows the
     comparison reads (no second read): totals per kind, project, customer and currency,
     summed in Decimal (never in SQL), and the invoice ids. `skip`: keys not in the totals
-    (the legacy records the run left out)."""
+    (the legacy records the run left out), sorted."""
 
-    skip: frozenset[tuple[str, ...]] = frozenset()
-    totals: dict[str, Decimal] = field(default_factory=dict)
+    skip: list[tuple[str, ...]] = field(default_factory=list)
+    totals: dict[tuple[str, ...], Decimal] = field(default_factory=dict)
     invoices: list[str] = field(default_factory=list)
 
     @classmethod
     def pair(cls, left_out: set[str]) -> tuple[Ledger, Ledger]:
         """The legacy side's (without what the run left out) and the target side's."""
-        return cls(skip=frozenset(tuple(k.split("/", 1)) for k in left_out)), cls()
+        return cls(skip=sorted(tuple(k.split("/", 1)) for k in left_out)), cls()
 
-    def add(self, records: list[Record]) -> None:
-        p, c, cur, t = _LEDGER_AT
-        totals, skip, invoices = self.totals, self.skip, self.invoices
-        zero = Decimal()
-        for key, values in records:
-            if key[0] == "invoice":
-                invoices.append(key[1])
-            if key in skip:
-                continue
-            group = f"{key[0]}|{values[p]}|{values[c] or '-'}|{values[cur]}"
-            totals[group] = totals.get(group, zero) + Decimal(values[t])
+    def add(self, rows: list[Row]) -> None:
+        """A batch: its amounts gathered by group, then each group's summed in one go (in C)."""
+        self.invoices.extend([row[1] for row in rows if row[0] == "invoice"])
+        kept = without_keys(rows, 2, self.skip)
+        amounts: dict[tuple[str, ...], list[str]] = {}
+        for group, amount in zip(map(_GROUP, kept), map(_AMOUNT, kept), strict=True):
+            amounts.setdefault(group, []).append(amount)
+        for group, members in amounts.items():
+            self.totals[group] = sum(map(Decimal, members), self.totals.get(group, Decimal()))
 
     def sums(self) -> dict[str, str]:
-        return {k: str(v) for k, v in sorted(self.totals.items())}
+        """Totals by "kind|project|customer|currency" (a missing customer as "-")."""
+        out: dict[str, Decimal] = {}
+        for (kind, project, customer, currency), total in self.totals.items():
+            name = f"{kind}|{project}|{customer or '-'}|{currency}"
+            out[name] = out.get(name, Decimal()) + total
+        return {k: str(v) for k, v in sorted(out.items())}
 
 
 #: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,

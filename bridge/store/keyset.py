@@ -44,13 +44,13 @@ def key_batches(
 
 def text_batches(
     store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
-    fields: Sequence[str],
+    fields: Sequence[str], extra: Sequence[ColumnElement[str]] = (),
 ) -> Iterator[list[tuple[Any, ...]]]:
     """`key_batches` in a cheap, canonical form for comparing: a row is a plain tuple of the
-    key columns, then `fields` cast to text in SQL. Nothing in such a row needs processing,
-    so the driver's tuples are taken as they come, with no Row made per row (which costs
-    more than reading the row)."""
-    picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in fields)]
+    key columns, then `fields` cast to text in SQL, then the `extra` text columns (constants,
+    say). Nothing in such a row needs processing, so the driver's tuples are taken as they
+    come, with no Row made per row (which costs more than reading the row)."""
+    picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in fields), *extra]
     yield from _batches(store, table, key, scope, batch, None, picked, plain=True)
 
 
