@@ -5,15 +5,20 @@ Both streams yield `(key, record)` sorted by key in the same order (code-point o
 is equal on both sides (exact tuple equality, or a canonical hash for dict records) is
 skipped without diffing, so a million equal records cost a million cheap comparisons, not a
 million-record deepdiff, and never sit in memory whole.
+
+`row_diff` is the same for flat rows (the key's columns, then the fields) that come in
+batches as read: an equal batch is one list comparison in C, with no work per row in Python.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -89,7 +94,6 @@ def keyed_diff(
     exp_it, act_it = iter(expected), iter(actual)
     pending: tuple[Key, Any] | None = next(act_it, None)
     while True:
-        # the next `batch` items, or fewer at the end: the lengths differ on purpose
         exp_batch: list[tuple[Key, Any]] = [item for _, item in zip(range(batch), exp_it, strict=False)]
         act_batch: list[tuple[Key, Any]] = []
         if exp_batch:
@@ -112,6 +116,58 @@ def keyed_diff(
             exp_batch = [(k, dict(zip(fields, v, strict=True))) for k, v in exp_batch]
             act_batch = [(k, dict(zip(fields, v, strict=True))) for k, v in act_batch]
         yield from _diff_batch(kind, dict(exp_batch), dict(act_batch))
+
+
+Row = tuple[Any, ...]
+
+
+def row_diff(
+    kind: str,
+    expected: Iterable[list[Row]],
+    actual: Iterable[list[Row]],
+    *,
+    key_len: int,
+    fields: tuple[str, ...],
+    stats: DiffStats | None = None,
+) -> Iterator[Difference]:
+    """`keyed_diff` for flat rows: a row is its key's `key_len` columns, then `fields`. Both
+    sides come in key-sorted batches (any sizes); the actual rows are cut at each expected
+    batch's last key, and a cut that differs is diffed record by record as `keyed_diff` does."""
+    stats = stats if stats is not None else DiffStats()
+
+    def key(row: Row) -> Key:
+        return tuple(row[:key_len])
+
+    pending: list[Row] = []  # actual rows read past the expected rows compared so far
+    act_it = iter(actual)
+    more = True
+    for exp in expected:
+        if not exp:
+            continue
+        last = key(exp[-1])
+        while more and (not pending or key(pending[-1]) <= last):
+            rows = next(act_it, None)
+            if rows is None:
+                more = False
+            else:
+                pending.extend(rows)
+        cut = bisect_right(pending, last, key=key)
+        yield from _rows_batch(kind, exp, pending[:cut], key_len, fields, stats)
+        del pending[:cut]
+    rest = list(chain(pending, chain.from_iterable(act_it)))
+    if rest:  # whatever is left on the actual side is extra
+        yield from _rows_batch(kind, [], rest, key_len, fields, stats)
+
+
+def _rows_batch(kind: str, exp: list[Row], act: list[Row], key_len: int, fields: tuple[str, ...],
+                stats: DiffStats) -> Iterator[Difference]:
+    stats.batches += 1
+    stats.records += len(exp)
+    if exp == act:
+        stats.skipped_equal += 1
+        return
+    yield from _diff_batch(kind, {tuple(r[:key_len]): dict(zip(fields, r[key_len:], strict=True)) for r in exp},
+                           {tuple(r[:key_len]): dict(zip(fields, r[key_len:], strict=True)) for r in act})
 
 
 def _diff_batch(kind: str, exp: dict[Key, dict[str, Any]], act: dict[Key, dict[str, Any]]) -> Iterator[Difference]:

@@ -3,18 +3,21 @@
 This does not call the converter: it states the migration's rules as SQL predicates over
 the legacy scope (which records must be left out, and why) and projects every other legacy
 record onto the fields the enhanced record must carry. `verify` diffs that with the store.
-Records are (key, fields as text) tuples, read in key order batch by batch.
+Records are flat rows (the key's columns, then the fields as text), read in key order
+batch by batch as the driver's plain tuples (bridge.store.keyset.text_batches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, literal, or_, select
 
 from bridge.store import Store
-from bridge.store.keyset import key_batches
+from bridge.store.keyset import text_batches
 from bridge.store.tables import (
     ConnectionRow,
     InvoiceLineRow,
@@ -27,6 +30,10 @@ from enhanced.preferences import Prefs
 from migrate.kinds import Kind, compared_columns
 
 Record = tuple[tuple[Any, ...], Any]
+#: a record as read: its key's columns, then its fields (as text)
+Row = tuple[Any, ...]
+#: hears of each batch of rows as it is read
+Seen = Callable[[list[Row]], None]
 
 #: What a compared column without a rule here is expected to be: never found, so a new
 #: column of the connection, its preferences or a left-out fails verify until it has one.
@@ -87,26 +94,62 @@ def expected_left_outs(left: dict[str, dict[tuple[Any, ...], str]]) -> Iterator[
                        for kind, keys in left.items() for key, code in keys.items()))
 
 
-def _records(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
-             suffix: tuple[Any, ...] = ()) -> Iterator[Record]:
-    n = len(kind.key)
-    for rows in key_batches(store, kind.table, kind.key, {"connection_id": connection_id},
-                            batch, text_fields=fields):
-        for row in rows:
-            yield tuple(row[:n]), (*row[n:], *suffix)
+def _batches(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
+             constants: tuple[str, ...] = ()) -> Iterator[list[Row]]:
+    extra = [literal(value, String) for value in constants]
+    yield from text_batches(store, kind.table, kind.key, {"connection_id": connection_id}, batch, fields, extra)
 
 
-def expected_records(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
-                     batch: int, migration_id: str) -> Iterator[Record]:
-    """Every legacy record of `kind` that must be carried, key-sorted: its `fields` as the
-    legacy row has them, then the `from_run` columns as the run sets them (as text)."""
+def expected_batches(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
+                     batch: int, migration_id: str, seen: Seen | None = None) -> Iterator[list[Row]]:
+    """Every legacy record of `kind` that must be carried, key-sorted, batch by batch, as a
+    flat row: its key, its `fields` as the legacy row has them, then the `from_run` columns
+    as the run sets them (all as text). `seen` hears of each batch as read, the records left
+    out included."""
     from_run = {"migration_id": migration_id}
-    suffix = tuple(from_run[c] for c in kind.from_run)
-    for key, values in _records(store, kind, source, batch, kind.fields, suffix):
-        if key not in excluded:
-            yield key, values
+    left = sorted(excluded)
+    for rows in _batches(store, kind, source, batch, kind.fields, tuple(from_run[c] for c in kind.from_run)):
+        if seen is not None:
+            seen(rows)
+        yield without_keys(rows, len(kind.key), left)
+
+
+def without_keys(rows: list[Row], n: int, left: list[tuple[Any, ...]]) -> list[Row]:
+    """The key-sorted `rows` but those whose key (first `n` columns) is in the sorted `left`,
+    found by bisection: the few left out cost nothing per row."""
+    def key(row: Row) -> tuple[Any, ...]:
+        return tuple(row[:n])
+
+    if not rows or not left:
+        return rows
+    inside = left[bisect_left(left, key(rows[0])):bisect_right(left, key(rows[-1]))]
+    drop = []
+    for k in inside:
+        i = bisect_left(rows, k, key=key)
+        if i < len(rows) and key(rows[i]) == k:
+            drop.append(i)
+    if not drop:
+        return rows
+    out: list[Row] = []
+    start = 0
+    for i in drop:
+        out.extend(rows[start:i])
+        start = i + 1
+    out.extend(rows[start:])
+    return out
+
+
+def actual_batches(store: Store, kind: Kind, target: int, batch: int,
+                   seen: Seen | None = None) -> Iterator[list[Row]]:
+    """Every record of `kind` in the target scope, key-sorted, batch by batch, as a flat row:
+    its key, then `kind.compared` as text."""
+    for rows in _batches(store, kind, target, batch, kind.compared):
+        if seen is not None:
+            seen(rows)
+        yield rows
 
 
 def actual_records(store: Store, kind: Kind, target: int, batch: int) -> Iterator[Record]:
-    """Every record of `kind` in the target scope, key-sorted, on `kind.compared`."""
-    return _records(store, kind, target, batch, kind.compared)
+    """`actual_batches` record by record, as (key, values)."""
+    n = len(kind.key)
+    return ((tuple(row[:n]), tuple(row[n:])) for row in chain.from_iterable(actual_batches(store, kind, target, batch)))

@@ -3,6 +3,11 @@
 One migration at a time (a cross-process lock). A run that was killed is resumed by running
 again: the journal says which kinds are done and the last key carried of the one under way;
 inserts ignore rows already there, so a batch repeated after a kill changes nothing.
+
+The rows never pass through Python: a batch is a key range of the legacy scope, copied into
+the target scope by the store (INSERT ... SELECT, on SQLite and PostgreSQL alike) with the
+converter's rules as SQL conditions (`migrate.convert.SqlRules`); the left-outs are written
+the same way, with their reasons.
 """
 
 from __future__ import annotations
@@ -15,15 +20,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, String, Table, case, func, literal, not_, or_, select, update
 
 from bridge.billing.claims import require_no_claims_in_flight
 from bridge.context import Context
 from bridge.errors import InputError, NotConnected
 from bridge.progress import Progress, no_progress
 from bridge.secrets import connection_key_name
-from bridge.store.bulk import insert_ignore, refresh_statistics
-from bridge.store.keyset import key_batches, raw_table
+from bridge.store.bulk import copy_rows, refresh_statistics
+from bridge.store.keyset import key_range, next_range
 from bridge.store.locks import NamedLock, lock_alive
 from bridge.store.repo import (
     LIVE_STATES,
@@ -42,14 +47,15 @@ from bridge.store.tables import (
 from legacy.ledger import claim_of
 from migrate import journal, upstream
 from migrate.checksum import Checksum, check_plan
-from migrate.convert import Converter, LeftOut
+from migrate.convert import SqlRules
 from migrate.faults import Steps
 from migrate.kinds import KINDS, Kind
 
 LOCK_NAME = "migration"
-#: Fault injection for the kill tests: SIGKILL this process after N records were converted
-#: (mid-batch, before its commit). Never set in normal use. Its steps (`migrate.faults`):
-#: the start committed, the key stored, all carried, the finish before and after its commit.
+#: Fault injection for the kill tests: SIGKILL this process once N records were converted
+#: (in the batch that holds the Nth: written, before its commit). Never set in normal use.
+#: Its steps (`migrate.faults`): the start committed, the key stored, all carried, the
+#: finish before and after its commit.
 KILL_ENV = "BRIDGE_FAULT_KILL_AFTER_RECORDS"
 DEFAULT_MODULES = ["projects", "users", "tasks", "bugs", "timesheets", "user_rates"]
 
@@ -145,9 +151,11 @@ def _start(ctx: Context, legacy: ConnectionRow, services: bool, projects: list[s
         raise InputError(f"the legacy integration is {legacy.state}; only a connected or disabled one migrates")
     if projects is None:  # a plan's check has just read them otherwise
         projects = upstream.project_ids(ctx, legacy)
-    # a project deleted upstream has no Finance view left to compare
-    visible = sorted(set(_legacy_projects(ctx, legacy)) & set(projects))
-    before = upstream.services_snapshot(ctx, legacy, visible, progress) if services else None
+    before = None
+    if services:
+        # a project deleted upstream has no Finance view left to compare
+        visible = sorted(set(_legacy_projects(ctx, legacy)) & set(projects))
+        before = upstream.services_snapshot(ctx, legacy, visible, progress)
     now = ctx.clock.now()
     with ctx.store.session() as s:
         # the legacy connection's row is locked first: a legacy invoice claiming at this moment
@@ -200,57 +208,77 @@ def _legacy_projects(ctx: Context, legacy: ConnectionRow) -> list[str]:
     from bridge.store.tables import TransactionRow
 
     with ctx.store.session() as s:
-        return sorted(set(s.execute(select(TransactionRow.project_id).where(
-            TransactionRow.connection_id == legacy.id)).scalars()))
+        return sorted(s.execute(select(TransactionRow.project_id).where(
+            TransactionRow.connection_id == legacy.id).distinct()).scalars())
 
 
 def _carry(
     ctx: Context, run: MigrationRun, legacy: ConnectionRow, kind: Kind, batch: int, lock: NamedLock,
     progress: Progress, kill_after: int, done_records: int,
 ) -> int:
+    """Copy one kind batch by batch, each batch one transaction with its journal entry. The
+    store copies the rows itself (INSERT ... SELECT, the rules as SQL conditions): a batch is
+    a key range of the legacy scope, its carried rows and its left-outs two statements."""
     with ctx.store.session() as s:
         entry = journal.entries(s, run.id)[kind.name]
         if entry.done:
             return done_records
         total = s.execute(select(func.count()).select_from(kind.table)
                           .where(kind.table.c.connection_id == legacy.id)).scalar_one()
-        left_invoices = set(s.execute(select(MigrationLeftOut.key).where(
-            MigrationLeftOut.migration_id == run.id, MigrationLeftOut.kind == "transactions")).scalars())
     done = entry.rows  # a resumed kind goes on from its journal
     progress(kind.name, done, total)
     assert run.target_connection_id is not None
-    converter = Converter(run.target_connection_id, run.id, frozenset(run.upstream_projects or ()),
-                          {k.split("/", 1)[1] for k in left_invoices if k.startswith("invoice/")})
-    # rows are copied as the driver holds them: no per-value type processing either way
-    raw = raw_table(kind.table)
     scope = {"connection_id": legacy.id}
-    for rows in key_batches(ctx.store, raw, kind.key, scope, batch, journal.decode_key(entry.last_key)):
-        carried: list[dict[str, Any]] = []
-        left: list[dict[str, Any]] = []
+    carry, leave = _copies(kind, SqlRules(run.id, run.upstream_projects or ()), run.target_connection_id)
+    after = journal.decode_key(entry.last_key)
+    while True:
         with ctx.store.session() as s:
-            for row in rows:
-                result = converter.convert(kind, row)
-                if isinstance(result, LeftOut):
-                    left.append({"migration_id": run.id, "kind": kind.name, "key": kind.key_text(kind.key_of(row)),
-                                 "reason_code": result.reason_code, "reason": result.reason})
-                else:
-                    carried.append(result)
-                done_records += 1
-                if kill_after and done_records >= kill_after:
-                    os.kill(os.getpid(), signal.SIGKILL)
-            insert_ignore(s, raw, carried, key=("connection_id", *kind.key))
-            insert_ignore(s, MigrationLeftOut.__table__, left, key=("migration_id", "kind", "key"))  # type: ignore[arg-type]
+            found = next_range(s.connection(), kind.table, kind.key, scope, batch, after)
+            if found is None:
+                break
+            upto, rows = found
+            where = key_range(kind.table, kind.key, scope, ctx.store.dialect, after, upto)
+            copy_rows(s, kind.table, carry[0], carry[1].where(*where), ("connection_id", *kind.key))
+            if leave is not None:
+                copy_rows(s, _LEFT_OUTS, leave[0], leave[1].where(*where), ("migration_id", "kind", "key"))
             s.execute(update(MigrationJournal).where(
                 MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name,
-            ).values(last_key=journal.encode_key(kind.key_of(rows[-1])), rows=MigrationJournal.rows + len(rows),
+            ).values(last_key=journal.encode_key(upto), rows=MigrationJournal.rows + rows,
                      updated_at=ctx.clock.now()))
+            done_records += rows
+            if kill_after and done_records >= kill_after:  # a kill mid-batch: written, not committed
+                os.kill(os.getpid(), signal.SIGKILL)
         lock.heartbeat()
-        done += len(rows)
+        after = upto
+        done += rows
         progress(kind.name, done, total)
     with ctx.store.session() as s:
         s.execute(update(MigrationJournal).where(
             MigrationJournal.migration_id == run.id, MigrationJournal.step == kind.name).values(done=True))
     return done_records
+
+
+_LEFT_OUTS: Table = MigrationLeftOut.__table__  # type: ignore[assignment]
+Copy = tuple[list[str], Select[Any]]
+
+
+def _copies(kind: Kind, rules: SqlRules, target: int) -> tuple[Copy, Copy | None]:
+    """The two INSERT ... SELECTs of a kind (columns, SELECT without its key range): every
+    column of the rows the rules carry, into the target scope with the run's id; and, when
+    the kind has rules, a left-out row (key, code, reason) for each row they leave out."""
+    t = kind.table
+    rules_of = rules.rules(kind)
+    run_values: dict[str, Any] = {"connection_id": literal(target, Integer),
+                                  "migration_id": literal(rules.migration_id, String)}
+    columns = [c.name for c in t.columns]
+    carried = select(*(run_values.get(name, t.c[name]) for name in columns))
+    if not rules_of:
+        return (columns, carried), None
+    left_when = or_(*(cond for cond, _ in rules_of))
+    left = select(literal(rules.migration_id, String), literal(kind.name, String), SqlRules.key_text(kind),
+                  case(*((cond, literal(rule.code, String)) for cond, rule in rules_of)),
+                  case(*((cond, rule.reason_sql(t)) for cond, rule in rules_of))).where(left_when)
+    return (columns, carried.where(not_(left_when))), (["migration_id", "kind", "key", "reason_code", "reason"], left)
 
 
 def _finish(ctx: Context, run: MigrationRun, legacy: ConnectionRow, steps: Steps) -> None:

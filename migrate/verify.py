@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -21,7 +22,6 @@ from bridge.errors import InputError
 from bridge.progress import Progress, no_progress
 from bridge.secrets import connection_key_name
 from bridge.store import Store
-from bridge.store.keyset import key_batches
 from bridge.store.repo import key_fingerprint
 from bridge.store.tables import (
     ConnectionRow,
@@ -31,19 +31,20 @@ from bridge.store.tables import (
     Preferences,
     TransactionRow,
 )
-from bridge.verify import Difference, DiffStats, keyed_diff
+from bridge.verify import Difference, DiffStats, keyed_diff, row_diff
 from migrate import upstream
 from migrate.expected import (
     LEFT_OUT_FIELDS,
-    Record,
-    actual_records,
+    Row,
+    actual_batches,
+    expected_batches,
     expected_connection,
     expected_left_outs,
     expected_preferences,
-    expected_records,
     left_out_keys,
+    without_keys,
 )
-from migrate.kinds import KINDS
+from migrate.kinds import BY_NAME, KINDS
 from migrate.run import find_migration
 
 MAX_LISTED = 1000
@@ -94,17 +95,23 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     report.add(_connection_diffs(store, legacy, run))
     report.add(_key_diffs(ctx, run))
     left = left_out_keys(store, src, up)
+    recorded = _recorded_left_outs(store, run.id)
+    ledgers = Ledger.pair(recorded["transactions"])
+    legacy_counts = {}
     for kind in KINDS:
         stats = DiffStats()
-        expected = expected_records(store, kind, src, left.get(kind.name, {}), batch, run.id)
-        total = _count(store, kind.table, src) - len(left.get(kind.name, {}))
-        report.add(keyed_diff(kind.name, _counted(expected, kind.name, total, batch, progress),
-                              actual_records(store, kind, dst, batch), batch=batch, stats=stats,
-                              fields=kind.compared))
+        legacy_counts[kind.name] = _count(store, kind.table, src)
+        excluded = left.get(kind.name, {})
+        src_seen, dst_seen = (ledgers[0].add, ledgers[1].add) if kind.name == "transactions" else (None, None)
+        expected = expected_batches(store, kind, src, excluded, batch, run.id, seen=src_seen)
+        actual = actual_batches(store, kind, dst, batch, seen=dst_seen)
+        counted = _counted(expected, kind.name, legacy_counts[kind.name] - len(excluded), progress)
+        # row_diff reads both sides to their end, so the ledgers see every row
+        report.add(row_diff(kind.name, counted, actual, key_len=len(kind.key), fields=kind.compared, stats=stats))
         report.stats[kind.name] = stats.__dict__
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     progress(INVARIANTS, 0, 1)
-    report.invariants = invariants(store, src, dst, run.id)
+    report.invariants = invariants(store, src, dst, recorded, legacy_counts, ledgers)
     progress(INVARIANTS, 1, 1)
     if services and run.services_before is not None:
         visible = sorted(set(_projects_of(store, src)) & set(up))
@@ -115,17 +122,56 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     return report
 
 
-def _counted(records: Iterator[Record], task: str, total: int, every: int,
-             progress: Progress) -> Iterator[Record]:
-    """The records as they are, telling `progress` how many went by (every `every`)."""
+def _counted(batches: Iterator[list[Row]], task: str, total: int, progress: Progress) -> Iterator[list[Row]]:
+    """The batches as they are, telling `progress` how many records went by."""
     done = 0
     progress(task, done, total)
-    for record in records:
-        yield record
-        done += 1
-        if done % every == 0:
-            progress(task, done, total)
+    for records in batches:
+        yield records
+        done += len(records)
+        progress(task, done, total)
     progress(task, done, max(total, done))
+
+
+#: a transaction row's group (kind, project, customer, currency) and amount (its key is 2 columns)
+_GROUP = itemgetter(0, *(2 + BY_NAME["transactions"].compared.index(f)
+                         for f in ("project_id", "customer_id", "currency")))
+_AMOUNT = itemgetter(2 + BY_NAME["transactions"].compared.index("total"))
+
+
+@dataclass
+class Ledger:
+    """What the invariants need of one side's transactions, gathered from the rows the
+    comparison reads (no second read): totals per kind, project, customer and currency,
+    summed in Decimal (never in SQL), and the invoice ids. `skip`: keys not in the totals
+    (the legacy records the run left out), sorted."""
+
+    skip: list[tuple[str, ...]] = field(default_factory=list)
+    totals: dict[tuple[str, ...], Decimal] = field(default_factory=dict)
+    invoices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def pair(cls, left_out: set[str]) -> tuple[Ledger, Ledger]:
+        """The legacy side's (without what the run left out) and the target side's."""
+        return cls(skip=sorted(tuple(k.split("/", 1)) for k in left_out)), cls()
+
+    def add(self, rows: list[Row]) -> None:
+        """A batch: its amounts gathered by group, then each group's summed in one go (in C)."""
+        self.invoices.extend([row[1] for row in rows if row[0] == "invoice"])
+        kept = without_keys(rows, 2, self.skip)
+        amounts: dict[tuple[str, ...], list[str]] = {}
+        for group, amount in zip(map(_GROUP, kept), map(_AMOUNT, kept), strict=True):
+            amounts.setdefault(group, []).append(amount)
+        for group, members in amounts.items():
+            self.totals[group] = sum(map(Decimal, members), self.totals.get(group, Decimal()))
+
+    def sums(self) -> dict[str, str]:
+        """Totals by "kind|project|customer|currency" (a missing customer as "-")."""
+        out: dict[str, Decimal] = {}
+        for (kind, project, customer, currency), total in self.totals.items():
+            name = f"{kind}|{project}|{customer or '-'}|{currency}"
+            out[name] = out.get(name, Decimal()) + total
+        return {k: str(v) for k, v in sorted(out.items())}
 
 
 #: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,
@@ -205,21 +251,6 @@ def _projects_of(store: Store, connection_id: int) -> list[str]:
             TransactionRow.connection_id == connection_id)).scalars()))
 
 
-def _totals(store: Store, connection_id: int, skip: set[str]) -> dict[str, str]:
-    """Totals per kind, project, customer and currency, summed in Decimal (never in SQL);
-    the columns come as text, so nothing is processed per value on the way."""
-    t: Table = TransactionRow.__table__  # type: ignore[assignment]
-    acc: dict[str, Decimal] = defaultdict(Decimal)
-    fields = ("project_id", "customer_id", "currency", "total")
-    for rows in key_batches(store, t, ("kind", "books_id"), {"connection_id": connection_id}, 20000,
-                            text_fields=fields):
-        for row in rows:
-            kind, books_id, project, customer, currency, total = tuple(row)
-            if f"{kind}/{books_id}" not in skip:
-                acc[f"{kind}|{project}|{customer or '-'}|{currency}"] += Decimal(total)
-    return {k: str(v) for k, v in sorted(acc.items())}
-
-
 def _count(store: Store, table: Any, connection_id: int) -> int:
     with store.engine.connect() as c:
         n: int = c.execute(select(func.count()).select_from(table)
@@ -227,31 +258,35 @@ def _count(store: Store, table: Any, connection_id: int) -> int:
         return n
 
 
-def invariants(store: Store, src: int, dst: int, migration_id: str) -> dict[str, dict[str, Any]]:
+def _recorded_left_outs(store: Store, migration_id: str) -> dict[str, set[str]]:
+    """kind -> the keys the run recorded as left out."""
+    out: dict[str, set[str]] = defaultdict(set)
     with store.engine.connect() as c:
-        left = c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
-                         .where(MigrationLeftOut.migration_id == migration_id)).all()
+        for kind_name, key in c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
+                                        .where(MigrationLeftOut.migration_id == migration_id)):
+            out[kind_name].add(key)
+    return out
+
+
+def invariants(store: Store, src: int, dst: int, left_by_kind: dict[str, set[str]], legacy_counts: dict[str, int],
+               ledgers: tuple[Ledger, Ledger]) -> dict[str, dict[str, Any]]:
+    """M4 over what the comparison gathered (`legacy_counts`, the transactions' `ledgers`),
+    the left-outs the run recorded and a few aggregate queries."""
+    with store.engine.connect() as c:
         lines = InvoiceLineRow.__table__.c
         twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
-                          .group_by(lines.task_id)
-                          .having(func.count(func.distinct(lines.invoice_id)) > 1)).scalars().all()
-        t = TransactionRow.__table__.c
-        legacy_invoices = set(c.execute(select(t.books_id)
-                                        .where(t.connection_id == src, t.kind == "invoice")).scalars())
-        target_invoices = list(c.execute(select(t.books_id)
-                                         .where(t.connection_id == dst, t.kind == "invoice")).scalars())
-    left_by_kind: dict[str, set[str]] = defaultdict(set)
-    for kind_name, key in left:
-        left_by_kind[kind_name].add(key)
+                          .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)
+                          ).scalars().all()
+    legacy_invoices, target_invoices = set(ledgers[0].invoices), ledgers[1].invoices
     left_invoices = {k.split("/", 1)[1] for k in left_by_kind["transactions"] if k.startswith("invoice/")}
     counts = {}
     for kind in KINDS:
-        legacy_n, target_n, left_n = (_count(store, kind.table, src), _count(store, kind.table, dst),
+        legacy_n, target_n, left_n = (legacy_counts[kind.name], _count(store, kind.table, dst),
                                       len(left_by_kind[kind.name]))
         counts[kind.name] = {"legacy": legacy_n, "enhanced": target_n, "left_out": left_n,
                              "ok": legacy_n == target_n + left_n}
-    before, after = _totals(store, src, left_by_kind["transactions"]), _totals(store, dst, set())
-    totals_diff = DeepDiff(before, after)
+    before, after = ledgers[0].sums(), ledgers[1].sums()
+    totals_diff = DeepDiff(before, after) if before != after else None
     once = (len(target_invoices) == len(set(target_invoices))
             and set(target_invoices) | left_invoices == legacy_invoices
             and not (set(target_invoices) & left_invoices))

@@ -1,4 +1,5 @@
-"""Bulk writes that suit each backend: multi-row INSERT with ON CONFLICT per dialect."""
+"""Bulk writes that suit each backend: multi-row INSERT with ON CONFLICT per dialect, and
+INSERT ... SELECT for rows that are already in the store (they never pass through Python)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bridge.store import Store
 
-from sqlalchemy import Table, text
+from sqlalchemy import Select, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,16 @@ def upsert(
 
 def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Iterable[str]) -> None:
     upsert(session, table, rows, key, None)
+
+
+def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Select[Any], key: Iterable[str]) -> int:
+    """INSERT INTO `table` (`columns`) `rows` (a SELECT of as many columns, in that order),
+    ignoring rows whose `key` is already there; how many were inserted. The database copies
+    the values as it stores them: nothing is read into Python or converted on the way."""
+    stmt = _insert_for(session, table).from_select(list(columns), rows).on_conflict_do_nothing(
+        index_elements=list(key))
+    inserted: int = session.execute(stmt).rowcount  # type: ignore[attr-defined]
+    return inserted
 
 
 def refresh_statistics(store: Store, tables: Iterable[Table]) -> None:

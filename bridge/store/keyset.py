@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, select, tuple_
-from sqlalchemy.engine import Row
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, cast, func, select, tuple_
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.types import NullType
 
 from bridge.store import Store
@@ -31,7 +31,6 @@ def key_batches(
     scope: Mapping[str, Any],
     batch: int,
     after: tuple[Any, ...] | None = None,
-    text_fields: Sequence[str] | None = None,
 ) -> Iterator[list[Row[Any]]]:
     """Batches of the rows whose `scope` columns equal its values (a connection), ordered
     by `key`, starting after the key tuple `after`.
@@ -39,30 +38,76 @@ def key_batches(
     With the scope's equality on the primary key's leading columns and the row comparison on
     the rest, each batch is one range scan of the (scope, key) primary key on both backends
     (on PostgreSQL once its statistics are fresh: see `bulk.refresh_statistics`).
-
-    With `text_fields`, a row is the key columns then those fields cast to text in SQL:
-    a cheap, canonical form for comparing (no per-value type processing in Python).
     """
-    scope_cols = [table.c[name] for name in scope]
+    yield from _batches(store, table, key, scope, batch, after, [table], plain=False)
+
+
+def text_batches(
+    store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
+    fields: Sequence[str], extra: Sequence[ColumnElement[str]] = (),
+) -> Iterator[list[tuple[Any, ...]]]:
+    """`key_batches` in a cheap, canonical form for comparing: a row is a plain tuple of the
+    key columns, then `fields` cast to text in SQL, then the `extra` text columns (constants,
+    say). Nothing in such a row needs processing, so the driver's tuples are taken as they
+    come, with no Row made per row (which costs more than reading the row)."""
+    picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in fields), *extra]
+    yield from _batches(store, table, key, scope, batch, None, picked, plain=True)
+
+
+def _batches(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
+             after: tuple[Any, ...] | None, picked: list[Any], *, plain: bool) -> Iterator[list[Any]]:
     key_cols = ordered(table, key, store.dialect)
-    cols = [*scope_cols, *key_cols]
-    picked: list[Any] = [table]
-    if text_fields is not None:
-        picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in text_fields)]
-    where = [col == value for col, value in zip(scope_cols, scope.values(), strict=True)]
+    order = [*(table.c[name] for name in scope), *key_cols]
+    where = [table.c[name] == value for name, value in scope.items()]
     while True:
-        q = select(*picked).where(*where).order_by(*cols).limit(batch)
+        q = select(*picked).where(*where).order_by(*order).limit(batch)
         if after is not None:
             q = q.where(tuple_(*key_cols) > tuple_(*after))
         with store.engine.connect() as c:
-            rows = list(c.execute(q))
+            result = c.execute(q)
+            rows: list[Any] = list(result.cursor.fetchall()) if plain else list(result)
+            result.close()
         if not rows:
             return
         yield rows
         last = rows[-1]
-        after = tuple(last[:len(key)]) if text_fields is not None else tuple(getattr(last, k) for k in key)
+        after = tuple(last[:len(key)]) if plain else tuple(getattr(last, k) for k in key)
         if len(rows) < batch:
             return
+
+
+def key_range(
+    table: Table, key: Sequence[str], scope: Mapping[str, Any], dialect: str, after: tuple[Any, ...] | None,
+    upto: tuple[Any, ...] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE of the rows in `scope` whose key is past `after` and at most `upto` (either
+    end open when None): one range scan of the (scope, key) primary key."""
+    cols = ordered(table, key, dialect)
+    where = [table.c[name] == value for name, value in scope.items()]
+    if after is not None:
+        where.append(tuple_(*cols) > tuple_(*after))
+    if upto is not None:
+        where.append(tuple_(*cols) <= tuple_(*upto))
+    return where
+
+
+def next_range(
+    conn: Connection, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
+    after: tuple[Any, ...] | None,
+) -> tuple[tuple[Any, ...], int] | None:
+    """The next batch of keys past `after`, without reading its rows into Python: (the key
+    of its last row, its row count), or None when no row is left. A full batch is found by
+    one index probe (the `batch`-th key past `after`), the last, short one by a count."""
+    cols = ordered(table, key, conn.dialect.name)
+    where = key_range(table, key, scope, conn.dialect.name, after)
+    nth = conn.execute(select(*cols).where(*where).order_by(*cols).offset(batch - 1).limit(1)).first()
+    if nth is not None:
+        return tuple(nth), batch
+    rest: int = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    if not rest:
+        return None
+    last = conn.execute(select(*cols).where(*where).order_by(*(c.desc() for c in cols)).limit(1)).one()
+    return tuple(last), rest
 
 
 def key_rows(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any],
