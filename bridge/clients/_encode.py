@@ -18,6 +18,8 @@ def books_json(value: Any) -> Any:
     """A payload json.dumps can write: dates as ISO, Decimals as numbers."""
     if type(value) in _PLAIN:  # most values: no ABC check (a sync encodes ~10 per call)
         return value
+    if type(value) is dict and all(type(k) is str and type(v) in _PLAIN for k, v in value.items()):
+        return value  # a flat payload of plain values (most calls) is written as it is
     if isinstance(value, Mapping):
         return {str(k): books_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -231,7 +231,8 @@ class ServiceHttp:
         if self._auth is not None:
             headers.update(self._auth.headers())
         slot = self.limiter.slot(call) if self.limiter is not None else nullcontext()
-        log.debug("%s %s %s", self.service, call, self._loggable(params))
+        if log.isEnabledFor(logging.DEBUG):  # scrubbing the parameters costs more than the call's own work
+            log.debug("%s %s %s", self.service, call, self._loggable(params))
         try:
             request = httpx.Request(
                 method,

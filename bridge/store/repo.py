@@ -42,9 +42,14 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+#: what json.dumps(record, sort_keys=True, default=str) builds on every call, built once: the
+#: same text (so the same fingerprints as ever), without an encoder made per record
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def record_fingerprint(record: dict[str, Any]) -> str:
     """A stable hash of the fields of an upstream record that we map (E14)."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_FINGERPRINT_JSON.encode(record).encode()).hexdigest()
 
 
 # --- connections -------------------------------------------------------------------------
@@ -183,8 +188,9 @@ def project_transactions(session: Session, connection_id: int, project_id: str) 
     return [to_transaction(r) for r in rows]
 
 
-def transaction_by_projects_id(session: Session, connection_id: int, kind: str,
-                               projects_id: str) -> TransactionRow | None:
+def transaction_by_projects_id(
+    session: Session, connection_id: int, kind: str, projects_id: str,
+) -> TransactionRow | None:
     return session.execute(select(TransactionRow).where(
         TransactionRow.connection_id == connection_id, TransactionRow.kind == kind,
         TransactionRow.projects_id == projects_id,

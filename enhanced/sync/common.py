@@ -101,11 +101,14 @@ def create_once(
 
 def apply(
     st: SyncState, counts: Counts, *, kind: str, projects_id: str, payload: dict[str, Any],
-    current: Mapped | None, create: Callable[[], dict[str, Any]], update: Callable[[str], Any] | None,
+    mapped: dict[str, Mapped], create: Callable[[], dict[str, Any]], update: Callable[[str], Any] | None,
     id_field: str, finder: Finder | None = None, key: Hashable = None,
 ) -> str:
-    """Bring one record into Books; returns its Books id. No write when nothing changed."""
+    """Bring one record into Books; returns its Books id. No write when nothing changed.
+    `mapped`: the module's map of `kind`; an update is recorded in it (seen again, the
+    record is not written again)."""
     fp = record_fingerprint(payload)
+    current = mapped.get(projects_id)
     if current is not None:
         if current.fingerprint == fp:
             counts.skipped += 1
@@ -114,7 +117,7 @@ def apply(
             _retry(lambda: update(current.books_id))
         counts.updated += 1
         st.writer.put(kind, projects_id, current.books_id, fp)
-        current.fingerprint = fp
+        mapped[projects_id] = Mapped(current.books_id, fp)
         return current.books_id
     found = finder.take(key) if finder is not None and kind in st.reconcile else None
     if found is None:

@@ -5,8 +5,7 @@ bulk upsert. Only changed rows are written, so a sync with no change touches no 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -16,8 +15,11 @@ from bridge.store.tables import IdMap
 BATCH = 500
 
 
-@dataclass
-class Mapped:
+class Mapped(NamedTuple):
+    """Immutable: a changed mapping is a new one, put in the map that holds it. So the maps a
+    run's writer keeps for the whole sync can be handed to each module as a plain copy of
+    the dict: no module's edit reaches another's map."""
+
     books_id: str
     fingerprint: str
 

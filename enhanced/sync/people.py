@@ -21,9 +21,11 @@ class People:
         self.st = st
         self.users = st.writer.mapped("user")
         self.members = st.writer.mapped("project_user")
-        self._books: dict[str, dict[str, Any]] | None = None
         # fingerprints asked for once per log: memoized, a re-sync hashes each pair once
         self._fps: dict[tuple[tuple[str, str], ...], str] = {}
+        # asked once per log for a few dozen people and memberships: each settled once
+        self._ensured: dict[str, str] = {}
+        self._members: set[tuple[str, str, str, str]] = set()
 
     def _fingerprint(self, **fields: str) -> str:
         key = tuple(fields.items())
@@ -33,9 +35,7 @@ class People:
         return fp
 
     def books_by_email(self) -> dict[str, dict[str, Any]]:
-        if self._books is None:
-            self._books = {str(u.get("email", "")).lower(): u for u in self.st.books.list_users()}
-        return self._books
+        return self.st.books_users()
 
     def existing(self, user: dict[str, Any]) -> str | None:
         """The Books user for a Projects user, mapping it on first sight; None: not in Books."""
@@ -52,8 +52,12 @@ class People:
 
     def ensure(self, user: dict[str, Any]) -> tuple[str, bool]:
         """The Books user, creating an inactive timesheet staff user if needed; (id, created)."""
+        settled = self._ensured.get(str(user["id"]))
+        if settled is not None:
+            return settled, False
         books_id = self.existing(user)
         if books_id is not None:
+            self._ensured[str(user["id"])] = books_id
             return books_id, False
         email = str(user.get("email", "")).lower()
         made = self.st.writer.create_user({"name": str(user.get("name", "")), "email": email, "user_role": STAFF_ROLE})
@@ -61,6 +65,7 @@ class People:
         self.st.writer.mark_user_inactive(books_id)
         self.books_by_email()[email] = made
         self._remember(str(user["id"]), books_id, self._fingerprint(email=email))
+        self._ensured[str(user["id"])] = books_id
         return books_id, True
 
     def _remember(self, uid: str, books_id: str, fp: str) -> None:
@@ -69,12 +74,17 @@ class People:
 
     def member(self, project_id: str, books_project_id: str, user_id: str, books_user_id: str) -> bool:
         """Make the user a member of the Books project; True if that took a write."""
+        settled = (project_id, books_project_id, user_id, books_user_id)
+        if settled in self._members:
+            return False
         key = f"{project_id}:{user_id}"
         fp = self._fingerprint(project=books_project_id, user=books_user_id)
         current = self.members.get(key)
         if current is not None and current.fingerprint == fp:
+            self._members.add(settled)
             return False
         self.st.writer.add_project_user(books_project_id, {"users": [{"user_id": books_user_id}]})
         self.st.writer.put("project_user", key, books_user_id, fp)
         self.members[key] = maps.Mapped(books_user_id, fp)
+        self._members.add(settled)
         return True

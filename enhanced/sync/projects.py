@@ -82,7 +82,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
             continue
         payload = project_payload(st, p, customer_id)
         apply(
-            st, counts, kind="project", projects_id=pid, payload=payload, current=mapped.get(pid),
+            st, counts, kind="project", projects_id=pid, payload=payload, mapped=mapped,
             create=partial(st.writer.create_project, payload),
             update=partial(_update, st, payload),
             id_field="project_id", finder=finder, key=(payload["project_name"], customer_id),

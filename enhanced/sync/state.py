@@ -42,6 +42,7 @@ class SyncState:
     _projects_list: list[dict[str, Any]] | None = None
     _portal_users: dict[str, dict[str, Any]] | None = None
     _books_user: dict[str, Any] | None = None
+    _books_users: dict[str, dict[str, Any]] | None = None
     _project_users: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _tasks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -83,10 +84,14 @@ class SyncState:
         return self._seen("time_entry", self.projects.list_timelogs(project_id, types=types))
 
     def _seen(self, kind: str, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        seen = self.seen.setdefault(kind, []) if self.seen is not None else None
+        if self.seen is None:
+            return records  # a run: no generator around each of 200,000 logs
+        return self._noted(self.seen.setdefault(kind, []), records)
+
+    @staticmethod
+    def _noted(seen: list[str], records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for r in records:
-            if seen is not None:
-                seen.append(str(r["id"]))
+            seen.append(str(r["id"]))
             yield r
 
     def open_codes(self, module: str) -> dict[str, str]:
@@ -97,7 +102,18 @@ class SyncState:
         with self.ctx.store.session() as s:
             return sync_errors.open_codes(s, self.cid, module)
 
+    def books_users(self) -> dict[str, dict[str, Any]]:
+        """Books' users by lower-cased email, listed once per sync; the users a sync makes are
+        added as it makes them (people.py)."""
+        if self._books_users is None:
+            self._books_users = {str(u.get("email", "")).lower(): u for u in self.books.list_users()}
+        return self._books_users
+
     def books_me(self) -> dict[str, Any]:
+        """The Books user the sync acts as. Books marks it in the users list (`is_current_user`,
+        documented in list-users-response), which a first sync reads anyway: no call of its
+        own then; GET /users/me only if the list marks no one."""
         if self._books_user is None:
-            self._books_user = self.books.current_user()
+            me = [u for u in self.books_users().values() if u.get("is_current_user") in (True, "true")]
+            self._books_user = me[0] if len(me) == 1 else self.books.current_user()
         return self._books_user

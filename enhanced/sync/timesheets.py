@@ -64,6 +64,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
         billed = billed_task_ids(s, st.cid)
     claimed = {m.books_id for m in entries.values()}
     failures: list[SyncFailure] = []
+    dates: dict[str, dt.date] = {}
     upstream_projects = st.upstream_projects()
     for n, p in enumerate(upstream_projects, start=1):
         pid = str(p["id"])
@@ -74,8 +75,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
         for log in st.timelogs_of(pid, log_types(st.prefs.general_timesheets)):
             counts.fetched += 1
             lid = str(log["id"])
-            when = log_date(log)  # once: a re-sync reads 200,000 of them
-            label = f"{log.get('owner_name', '')} {when.isoformat()}".strip()
+            when = _date_of(log, dates)  # once per log, and parsed once per day: a re-sync reads 200,000 logs
             component = str(log.get("component")
                             or ("task" if log.get("task") else "bug" if log.get("bug") else "general"))
             if component == "general" and not st.prefs.general_timesheets:
@@ -87,23 +87,23 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                 rid = _ref_id(log, "task")
                 books_tid = tasks.books_id(rid) if books_pid is not None else None
                 if books_tid is None:
-                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
+                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, _label(log, when),
                                                      f"task {rid}", tasks.failed.get(rid)))
                     continue
             elif books_pid is None:
-                failures.append(upstream_failure("timesheet_project_not_fetched", lid, label,
+                failures.append(upstream_failure("timesheet_project_not_fetched", lid, _label(log, when),
                                                  project_label(p), projects.failed.get(pid)))
                 continue
             elif component == "bug":
                 rid = _ref_id(log, "bug")
                 books_tid = bugs.books_id(rid)
                 if books_tid is None:
-                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, label,
+                    failures.append(upstream_failure("timesheet_task_not_fetched", lid, _label(log, when),
                                                      f"bug {rid}", bugs.failed.get(rid)))
                     continue
             own = rule.refusal(log, when)
             if own is not None:
-                failures.append(failure(own[0], lid, label, own[1]))
+                failures.append(failure(own[0], lid, _label(log, when), own[1]))
                 continue
             assert books_pid is not None
             if books_tid is None:
@@ -121,7 +121,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                     # payload, so a later invoice of the task makes no re-sync write (E14)
                     created = {**payload, "is_billable": False}
             apply(
-                st, counts, kind="time_entry", projects_id=lid, payload=payload, current=entries.get(lid),
+                st, counts, kind="time_entry", projects_id=lid, payload=payload, mapped=entries,
                 create=partial(st.writer.create_time_entry, created, marker=marker(lid)),
                 update=partial(_update_entry, st, payload),
                 id_field="time_entry_id", finder=finder, key=marker(lid),
@@ -137,6 +137,22 @@ def _update_entry(st: SyncState, payload: dict[str, Any], books_id: str) -> None
     except ServiceError as exc:
         if exc.status != 400 or "invoiced" not in exc.message.lower():
             raise
+
+
+def _label(log: dict[str, Any], when: dt.date) -> str:
+    """How a failure names a log (only a failing log needs one)."""
+    return f"{log.get('owner_name', '')} {when.isoformat()}".strip()
+
+
+def _date_of(log: dict[str, Any], dates: dict[str, dt.date]) -> dt.date:
+    """`log_date(log)`, remembered by the text it is parsed from (logs share a few hundred days)."""
+    raw = log.get("log_date") or log.get("date")
+    if not isinstance(raw, str) or not raw:  # then the date is read from elsewhere
+        return log_date(log)
+    when = dates.get(raw)
+    if when is None:
+        when = dates[raw] = log_date(log)
+    return when
 
 
 def _ref_id(log: dict[str, Any], component: str) -> str:

@@ -84,11 +84,14 @@ class Writer(Protocol):
 
 
 class BooksWriter:
-    """A run's writer: the Books client, and the store's id maps written in batches."""
+    """A run's writer: the Books client, and the store's id maps written in batches. A map
+    read from the store is kept until something is put in it (the modules ask for the
+    projects map five times and for the users' maps three times; one or two write each)."""
 
     def __init__(self, books: BooksClient, store: Store, connection_id: int, now: dt.datetime) -> None:
         self.books = books
         self.maps = MapWriter(store, connection_id, now)
+        self._known: dict[str, dict[str, Mapped]] = {}
 
     def create_contact(self, payload: Mapping[str, object]) -> Record:
         return self.books.create_contact(payload)
@@ -121,11 +124,15 @@ class BooksWriter:
         self.books.update_time_entry(time_entry_id, payload)
 
     def mapped(self, kind: str) -> dict[str, Mapped]:
-        self.maps.flush()
-        return maps.load(self.maps.store, self.maps.connection_id, kind)
+        known = self._known.get(kind)
+        if known is None:
+            self.maps.flush()
+            known = self._known[kind] = maps.load(self.maps.store, self.maps.connection_id, kind)
+        return dict(known)  # the module's own: it records its changes in it
 
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
         self.maps.put(kind, projects_id, books_id, fingerprint)
+        self._known.pop(kind, None)  # read again if asked again (the time entries never are)
 
     def flush(self) -> None:
         self.maps.flush()
@@ -188,8 +195,7 @@ class CountingWriter:
 
     def mapped(self, kind: str) -> dict[str, Mapped]:
         current = maps.load(self.store, self.connection_id, kind)
-        for projects_id, m in self._maps.get(kind, {}).items():
-            current[projects_id] = Mapped(m.books_id, m.fingerprint)  # a copy: modules edit theirs
+        current.update(self._maps.get(kind, {}))
         return current
 
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
