@@ -166,9 +166,5 @@ def shown_url(url: str) -> str:
         return "(a URL that does not parse)"
 
 
-def out(text: str) -> None:
-    click.echo(text)
-
-
 def err(text: str) -> None:
     click.echo(text, err=True)
