@@ -406,9 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RATIOS  the sync's client side / its floor sampled during it, CPU time (target <= {target}x)")
     for job in jobs:
         assert job.tight is not None
+        tight_s = job.floor_s(job.tight)
         print(f"  {job.name:10} {job.ratio:5.2f}x  client {job.client:7.2f} s / floor {job.floor_s():6.2f} s"
-              f"  | to the tight-loop floor {job.client / job.floor_s(job.tight):5.2f}x"
-              f" | the whole, sandbox included, to it {(job.cpu - job.sampling) / job.floor_s(job.tight):5.2f}x")
+              f"  | to the tight-loop floor ({tight_s:.2f} s) {job.client / tight_s:5.2f}x"
+              f" | the whole, sandbox included, to it {(job.cpu - job.sampling) / tight_s:5.2f}x")
     print("ABSOLUTE")
     for job in jobs:
         c = job.calls
