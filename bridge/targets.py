@@ -98,18 +98,21 @@ def live_context(store: Store, home: Path, profile: Profile) -> Context:
 
 
 def build_context(target: str, store: Store, home: Path, *, profile: Profile | None = None,
-                  sandbox: object | None = None, pace: bool = False, plan: str | None = None) -> Context:
+                  sandbox: object | None = None, pace: bool = False, plan: str | None = None,
+                  root: str | None = None) -> Context:
     """A Context from plain values (no click, no environment): `target` "live" uses the
     live `profile` (which paces, under its own plan); "sandbox" uses `sandbox`, else the
-    embedded one in HOME, pacing its calls under the Books `plan` as live mode does if `pace`."""
+    embedded one in HOME, pacing its calls under the Books `plan` as live mode does if `pace`,
+    reached in process or, when it is served at `root`, over real HTTP."""
     if target == "live":
         if profile is None:
             raise ConfigError("the live target needs a profile", hint="pass --profile NAME (see `bpbridge doctor`)")
         return live_context(store, home, profile)
     wiring = sandbox_wiring()
     world = sandbox if sandbox is not None else wiring.embedded_sandbox(home)
+    over_http = {} if root is None else {"root": root, "transport": httpx.HTTPTransport()}
     context: Context = wiring.sandbox_context(world, store, secrets=FileSecrets(home / "secrets.json"),
-                                              pace=pace, plan=plan)
+                                              pace=pace, plan=plan, **over_http)
     return context
 
 

@@ -20,6 +20,8 @@ from bridge.errors import FixtureError
 from bridge.scenarios.fixtures import SCENARIOS_DIR
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
+#: options that rehearse on the sandbox what a live organization's services decide
+SANDBOX_ONLY = ("books_daily_cap", "pace", "served")
 
 #: what each action runs, in order, after the organization's setup. A sandbox organization
 #: starts from nothing, so it is first seeded (its legacy state built from its scenario);
@@ -42,6 +44,8 @@ class Organization:
     scenario: str | None = None
     profile: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: a generated legacy portal's size (projects, tasks, bugs, logs, invoices)
+    synthetic: dict[str, int] | None = None
 
     @property
     def target(self) -> str:
@@ -58,12 +62,15 @@ class Organization:
             out["scenario"] = self.scenario
         if self.profile is not None:
             out["profile"] = self.profile
+        if self.synthetic is not None:
+            out["synthetic"] = dict(self.synthetic)
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Organization:
         return cls(name=data["name"], action=data["action"], scenario=data.get("scenario"),
-                   profile=data.get("profile"), options=dict(data.get("options") or {}))
+                   profile=data.get("profile"), options=dict(data.get("options") or {}),
+                   synthetic=dict(data["synthetic"]) if data.get("synthetic") is not None else None)
 
 
 def _json_path(error: ValidationError) -> str:
@@ -99,7 +106,7 @@ def check_manifest(data: Any, file: str = "manifest") -> list[Organization]:
         if scenario is not None and not (SCENARIOS_DIR / f"{scenario}.json").is_file():
             raise FixtureError(file, f"$.organizations[{i}].scenario",
                                f"no shipped scenario {scenario!r} (fixtures/scenarios/)")
-        for option in ("books_daily_cap", "pace"):
+        for option in SANDBOX_ONLY:
             if entry.get("profile") is not None and option in entry.get("options", {}):
                 raise FixtureError(file, f"$.organizations[{i}].options.{option}",
                                    f"{option} is for sandbox organizations; a live one is paced under its "

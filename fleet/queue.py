@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,25 @@ def _passing(exc: BaseException) -> bool:
     return not isinstance(exc, InputError | ConfigError | CheckFailed | IntegrationError)
 
 
+class StepProgress:
+    """A step's progress (bridge.progress) written to its organization's row for `fleet
+    status`: the task, done and total, at most once per `every` seconds, and at each task's
+    start and end (a row write per batch would make the queue's database the bottleneck)."""
+
+    def __init__(self, write: Callable[[dict[str, Any]], None], every: float = 1.0) -> None:
+        self._write, self._every = write, every
+        self._last = -every
+        self._task: str | None = None
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        edge = task != self._task or (total is not None and done >= total)
+        if not edge and now - self._last < self._every:
+            return
+        self._task, self._last = task, now
+        self._write({"task": task, "done": done, "total": total})
+
+
 @dataclass
 class Fleet:
     """The queue at one PostgreSQL database; its submit/retry/cancel/status run inside `with fleet.opened()`."""
@@ -164,6 +184,7 @@ class Fleet:
                     self.app.schema_manager.apply_schema()
                 conn.execute(TABLE_DDL)
                 conn.execute("ALTER TABLE bridge_fleet_orgs ADD COLUMN IF NOT EXISTS books_calls jsonb")
+                conn.execute("ALTER TABLE bridge_fleet_orgs ADD COLUMN IF NOT EXISTS within jsonb")
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('bridge_fleet_install'))")
         return made
@@ -256,7 +277,8 @@ class Fleet:
             out.append({
                 "name": row["name"], "target": org.target, "action": org.action, "state": row["state"],
                 "step": row["step"], "done": list(row["done"]), "steps": list(steps),
-                "progress": f"{len(row['done'])}/{len(steps)}", "attempts": row["attempts"],
+                "progress": f"{len(row['done'])}/{len(steps)}", "within": row.get("within"),
+                "attempts": row["attempts"],
                 "last_error": row["last_error"],
                 "next_attempt": row["next_attempt"], "updated_at": row["updated_at"],
                 "job_id": row["job_id"], "results": row["results"],
@@ -337,10 +359,11 @@ class Fleet:
                     continue
                 if self._row(conn, name)["state"] == "cancelled":
                     return
-                self._set(conn, name, step=step)
+                self._set(conn, name, step=step, within=None)
                 log.info("%s: %s ...", name, step)
                 try:
-                    results[step] = run_step(org, step, fleet_dir)
+                    results[step] = run_step(org, step, fleet_dir,
+                                             StepProgress(lambda now: self._set(conn, name, within=now)))
                 except Exception as exc:
                     self._count_calls(conn, org, fleet_dir)
                     at = self._next_attempt(exc, org, failures)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import RateLimited
+from bridge.progress import Progress, no_progress
 from bridge.scenarios.fixtures import SCENARIOS_DIR
 from fleet.manifest import Organization
 
@@ -48,6 +49,21 @@ def org_home(fleet_dir: Path, name: str) -> Path:
 
 
 @contextmanager
+def _served(org: Organization, home: Path) -> Iterator[tuple[object | None, str | None]]:
+    """(the sandbox, its root) when the organization's sandbox is to be reached over real
+    HTTP: served on 127.0.0.1 (a free port) for as long as the step runs; else (None, None)."""
+    if org.target == "live" or not org.options.get("served"):
+        yield None, None
+        return
+    from bridge.targets import sandbox_wiring
+
+    with _OPENING:
+        world = sandbox_wiring().embedded_sandbox(home)
+    with world.serve() as handle:
+        yield world, handle.url
+
+
+@contextmanager
 def org_context(org: Organization, home: Path) -> Iterator[Context]:
     """The organization's Context on its own folder (its store made if absent)."""
     from bridge.store import Store, default_url
@@ -62,20 +78,34 @@ def org_context(org: Organization, home: Path) -> Iterator[Context]:
     with _OPENING:
         store = Store.open(default_url(home))
     try:
-        yield build_context(org.target, store, home, profile=profile, pace=bool(org.options.get("pace", False)),
-                            plan=org.options.get("plan"))
+        with _served(org, home) as (world, root):
+            yield build_context(org.target, store, home, profile=profile, sandbox=world, root=root,
+                                pace=bool(org.options.get("pace", False)), plan=org.options.get("plan"))
     finally:
         store.close()
+
+
+def org_scenario(org: Organization) -> dict[str, Any]:
+    """A sandbox organization's scenario: a shipped one, or a generated legacy portal."""
+    from bridge.scenarios.fixtures import load_scenario, validate_scenario
+    from bridge.scenarios.synthetic import legacy_scenario
+
+    if org.synthetic is not None:
+        size = org.synthetic
+        generated = legacy_scenario(org.name, projects=size["projects"], tasks=size["tasks"],
+                                    bugs=size.get("bugs", 0), logs=size.get("logs", 0),
+                                    invoices=size.get("invoices"))
+        return validate_scenario(generated, f"{org.name} (synthetic)")
+    return load_scenario(SCENARIOS_DIR / f"{org.scenario}.json")
 
 
 def _seed(org: Organization, home: Path) -> dict[str, Any]:
     """A sandbox organization's legacy state, built from its scenario in a fresh folder."""
     from bridge.modes import open_integration
-    from bridge.scenarios.fixtures import load_scenario
     from bridge.scenarios.replay import replay, seed_sandbox
     from bridge.targets import sandbox_wiring
 
-    data = load_scenario(SCENARIOS_DIR / f"{org.scenario}.json")
+    data = org_scenario(org)
     if home.exists():
         shutil.rmtree(home)  # a seed cut short leaves a half-built rehearsal: start it again
     home.mkdir(parents=True)
@@ -90,7 +120,7 @@ def _seed(org: Organization, home: Path) -> dict[str, Any]:
     return {"scenario": data["name"], "operations": len(steps.steps)}
 
 
-def _plan(org: Organization, ctx: Context) -> dict[str, Any]:
+def _plan(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from migrate.plan import plan_migration
 
     result = plan_migration(ctx, plan=org.options.get("plan", "premium"),
@@ -99,19 +129,20 @@ def _plan(org: Organization, ctx: Context) -> dict[str, Any]:
     return {"create": data["create"], "calls": data["calls"]["summary"]}
 
 
-def _migrate(org: Organization, ctx: Context) -> dict[str, Any]:
+def _migrate(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from migrate.run import run_migration
 
-    summary = run_migration(ctx, batch=org.options.get("batch", 2000), services=org.options.get("services", True))
+    summary = run_migration(ctx, batch=org.options.get("batch", 2000), services=org.options.get("services", True),
+                            progress=progress)
     data = summary.to_json()
     return {"migration_id": data["migration_id"], "portal_id": data["portal_id"], "records": data["records"],
             "already_done": data["already_done"], "resumed": data["resumed"]}
 
 
-def _verify(org: Organization, ctx: Context) -> dict[str, Any]:
+def _verify(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from migrate.verify import verify_migration
 
-    report = verify_migration(ctx, services=org.options.get("services", True))
+    report = verify_migration(ctx, services=org.options.get("services", True), progress=progress)
     if not report.ok:
         from bridge.errors import CheckFailed
 
@@ -119,7 +150,7 @@ def _verify(org: Organization, ctx: Context) -> dict[str, Any]:
     return {"ok": True, "differences": 0}
 
 
-def _reenable(org: Organization, ctx: Context) -> dict[str, Any]:
+def _reenable(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from bridge.modes import open_integration
     from migrate.run import find_migration
 
@@ -128,16 +159,16 @@ def _reenable(org: Organization, ctx: Context) -> dict[str, Any]:
     return {"portal_id": conn.portal_id}
 
 
-def _sync(org: Organization, ctx: Context) -> dict[str, Any]:
+def _sync(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from bridge.modes import open_integration
 
     # records a sync cannot bring over are the organization's to fix (`bpbridge enhanced
     # errors`), not a reason to run the sync again: counted, not raised
-    report = open_integration("enhanced", ctx).sync()
+    report = open_integration("enhanced", ctx).sync(progress)
     return {"counts": report.counts, "record_errors": len(report.errors)}
 
 
-STEPS: dict[str, Callable[[Organization, Any], dict[str, Any]]] = {
+STEPS: dict[str, Callable[[Organization, Any, Progress], dict[str, Any]]] = {
     "plan": _plan, "migrate": _migrate, "verify": _verify, "reenable": _reenable, "sync": _sync,
 }
 
@@ -161,14 +192,15 @@ def books_calls_today(org: Organization, fleet_dir: Path) -> dict[str, Any] | No
     return {"day": day.isoformat(), "calls": int(calls or 0)}
 
 
-def run_step(org: Organization, step: str, fleet_dir: Path) -> dict[str, Any]:
-    """Run one step of `org`; returns a small JSON summary, raises a BridgeError on failure."""
+def run_step(org: Organization, step: str, fleet_dir: Path, progress: Progress = no_progress) -> dict[str, Any]:
+    """Run one step of `org`, telling `progress` how far it is; returns a small JSON
+    summary, raises a BridgeError on failure."""
     home = org_home(fleet_dir, org.name)
     if step == "seed":
         return _seed(org, home)
     with org_context(org, home) as ctx:
         try:
-            return STEPS[step](org, ctx)
+            return STEPS[step](org, ctx, progress)
         except RateLimited as exc:
             if exc.resume_at is None:
                 raise

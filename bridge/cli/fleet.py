@@ -131,13 +131,22 @@ def status(app: App, queue_url: str | None) -> None:
         if not d["organizations"]:
             click.echo("no organization submitted yet: `bpbridge fleet submit MANIFEST`")
             return
-        print_table(None, ["organization", "action", "state", "step", "progress", "failed attempts",
-                           "Books calls today", "next attempt", "last error"],
-                    [(r["name"], r["action"], r["state"], r["step"], r["progress"], r["attempts"],
+        print_table(None, ["organization", "action", "state", "step", "steps done", "within the step",
+                           "failed attempts", "Books calls today", "next attempt", "last error"],
+                    [(r["name"], r["action"], r["state"], r["step"], r["progress"], _within(r), r["attempts"],
                       _calls(r["books_calls_today"]), r["next_attempt"], r["last_error"]) for r in d["organizations"]])
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(d["counts"].items())))
 
     app.emit({"organizations": rows, "counts": counts}, human)
+
+
+def _within(row: dict[str, Any]) -> str | None:
+    """How far the running step is: "transactions 1,200/4,000" (of its current task)."""
+    within = row.get("within")
+    if row["state"] != "running" or not within:
+        return None
+    total = within.get("total")
+    return f"{within['task']} {within['done']:,}" + (f"/{total:,}" if total is not None else "")
 
 
 def _calls(calls: dict[str, Any] | None) -> str | None:

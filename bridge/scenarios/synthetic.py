@@ -61,3 +61,31 @@ def portal_scenario(name: str, *, projects: int, tasks: int, bugs: int, logs: in
                      "timelogs": llist, "expenses": []},
         "operations": [],
     }
+
+
+def legacy_scenario(name: str, *, projects: int, tasks: int, bugs: int = 0, logs: int = 0,
+                    invoices: int | None = None, plan: str = "premium") -> dict[str, Any]:
+    """A generated portal on the legacy integration: `portal_scenario`'s data, each client
+    named as a Books customer, and the operations of a legacy customer's life: the owner
+    connects, the first mirror runs, `invoices` projects (default: every other one) are
+    invoiced in turn from Books and from Projects, each billing its project's approved time,
+    and a last mirror runs. What a fleet migrates when its manifest gives a size instead of
+    a shipped scenario."""
+    scenario = portal_scenario(name, projects=projects, tasks=tasks, bugs=bugs, logs=logs, plan=plan)
+    clients = scenario["projects"]["clients"]
+    contacts = [{"contact_id": str(78000000001 + i), "contact_name": c["name"], "currency_code": "USD",
+                 "email": f"ap{i}@{name}.example", "contact_type": "customer"} for i, c in enumerate(clients)]
+    for client, contact in zip(clients, contacts, strict=True):
+        client["books_contact_id"] = contact["contact_id"]
+    scenario["books"]["contacts"] = contacts
+    customer_of = {c["id"]: c["books_contact_id"] for c in clients}
+    billed = scenario["projects"]["projects"][:projects // 2 if invoices is None else min(invoices, projects)]
+    scenario["description"] = "a generated portal on the legacy integration"
+    scenario["operations"] = [
+        {"op": "connect", "user_id": OWNER, "portal_id": PORTAL},
+        {"op": "sync"},
+        *({"op": "create_invoice", "side": "books" if i % 2 == 0 else "projects", "project_id": p["id"],
+           "customer_id": customer_of[p["client_ids"][0]], "ref": f"invoice-{i}"} for i, p in enumerate(billed)),
+        {"op": "sync"},
+    ]
+    return scenario

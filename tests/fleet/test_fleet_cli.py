@@ -3,6 +3,7 @@ fleet run by two worker processes ends with every organization migrated and veri
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -100,3 +101,45 @@ def test_the_human_answers_show_no_python_values(fleet_cli: FleetCli, tmp_path: 
             assert repr_mark not in result.stdout, (args, result.stdout)
     assert "queued 2 organization(s): agency, multi" in said[0] and "already submitted" in said[1]
     assert "agency" in said[2] and "2 queued" in said[2] and "1 cancelled, 1 queued" in said[4]
+
+
+def test_status_shows_how_far_a_running_step_is(fleet_cli: FleetCli, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bridge.cli.main import cli
+
+    big = {"name": "big", "synthetic": {"projects": 4, "tasks": 40, "logs": 400}, "action": "sync",
+           "options": {"batch": 20}}
+    fleet_cli("submit", str(write_manifest(tmp_path / "fleet.json", [big])))
+    worker = fleet_cli.worker("--until-idle", "--concurrency", "1")
+    seen: list[dict[str, object]] = []
+    shown = None
+    try:
+        while worker.poll() is None and shown is None:
+            org = fleet_cli.status()["big"]
+            if org["state"] == "running" and org["within"]:
+                seen.append(org["within"])
+                table = CliRunner().invoke(cli, ["fleet", "status"], env=fleet_cli.env).stdout
+                # the human table names the task and its count ("timesheets 120/400"), as the bar does
+                shown = re.search(r"running .* ([a-z_ ]+ [\d,]+/[\d,]+) ", table)
+    finally:
+        stop(worker)
+    assert seen, "never saw a running step's progress"
+    within = seen[-1]
+    assert set(within) == {"task", "done", "total"} and isinstance(within["done"], int), within
+    assert shown is not None, seen
+
+
+def test_step_progress_writes_each_task_edge_and_at_most_once_a_second() -> None:
+    from fleet.queue import StepProgress
+
+    written: list[dict[str, object]] = []
+    progress = StepProgress(written.append, every=3600.0)
+    progress("transactions", 0, 100)  # a task starts: written
+    for done in range(10, 100, 10):
+        progress("transactions", done, 100)  # within the second: not written
+    progress("transactions", 100, 100)  # its end: written
+    progress("invoice_lines", 0, None)  # the next task: written
+    assert written == [{"task": "transactions", "done": 0, "total": 100},
+                       {"task": "transactions", "done": 100, "total": 100},
+                       {"task": "invoice_lines", "done": 0, "total": None}]
