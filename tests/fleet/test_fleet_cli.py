@@ -119,9 +119,10 @@ def test_status_shows_how_far_a_running_step_is(fleet_cli: FleetCli, tmp_path: P
             org = fleet_cli.status()["big"]
             if org["state"] == "running" and org["within"]:
                 seen.append(org["within"])
-                table = CliRunner().invoke(cli, ["fleet", "status"], env=fleet_cli.env).stdout
-                # the human table names the task and its count ("timesheets 120/400"), as the bar does
-                shown = re.search(r"running .* ([a-z_ ]+ [\d,]+/[\d,]+) ", table)
+                # wide enough that the table keeps each organization on one line
+                table = CliRunner().invoke(cli, ["fleet", "status"], env={**fleet_cli.env, "COLUMNS": "250"}).stdout
+                # after the state, step and steps done: the task and its count ("timesheets 120/400")
+                shown = re.search(r"running +\w+ +\d+/\d+ +([a-z][a-z_ ]*? [\d,]+(?:/[\d,]+)?) ", table)
     finally:
         stop(worker)
     assert seen, "never saw a running step's progress"
