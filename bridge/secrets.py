@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from bridge.errors import ConfigError
+
 
 class SecretBox(Protocol):
     def get(self, name: str) -> str | None: ...
@@ -53,19 +55,40 @@ class FileSecrets:
         self.path = path
 
     def _read(self) -> dict[str, str]:
-        if not self.path.exists():
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return {}
-        data: dict[str, str] = json.loads(self.path.read_text())
+        except OSError as exc:
+            raise self._unusable(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        try:
+            data = json.loads(text)
+        except ValueError:  # the message would quote the file: never show a secret
+            data = None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise self._unusable("is not a JSON object of secrets (damaged or edited by hand)")
         return data
 
     def _write(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # A temp name of its own per write (mkstemp: 0600): two processes rewriting the file
-        # at once (e.g. both caching a token) must not move each other's temp file away.
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A temp name of its own per write (mkstemp: 0600): two processes rewriting the file
+            # at once (e.g. both caching a token) must not move each other's temp file away.
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+        except OSError as exc:
+            raise self._unusable(f"cannot be written ({exc.strerror or type(exc).__name__})") from None
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a full disk: the old file stays whole, the partial one goes
+            Path(tmp).unlink(missing_ok=True)
+            raise self._unusable(f"cannot be written ({exc.strerror or type(exc).__name__})") from None
+
+    def _unusable(self, what: str) -> ConfigError:
+        return ConfigError(f"the secrets file {self.path} {what}",
+                           hint="check its folder's permissions and free space; a damaged file can be moved "
+                                "away and each connection's key given again (`bpbridge legacy connect`)")
 
     def get(self, name: str) -> str | None:
         return self._read().get(name)
@@ -74,8 +97,11 @@ class FileSecrets:
     def _exclusive(self) -> Iterator[None]:
         """Read-modify-write under an exclusive lock, so two processes writing different
         entries at once do not lose one of them."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._unusable(f"cannot be locked ({exc.strerror or type(exc).__name__})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
