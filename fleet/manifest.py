@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from bridge.errors import FixtureError
 from bridge.scenarios.fixtures import SCENARIOS_DIR
+from bridge.scenarios.limits import check_text_depth, parse
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 #: options that rehearse on the sandbox what a live organization's services decide
@@ -117,9 +118,10 @@ def check_manifest(data: Any, file: str = "manifest") -> list[Organization]:
 
 def load_manifest(path: Path) -> list[Organization]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FixtureError(str(path), "$", f"cannot read the manifest: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise FixtureError(str(path), "$", f"not JSON: {exc.msg} at line {exc.lineno}") from exc
-    return check_manifest(data, str(path))
+    except UnicodeDecodeError as exc:
+        raise FixtureError(str(path), "$", f"not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
+    check_text_depth(text, str(path))  # the fixtures' limits and parser: a key twice is refused too
+    return check_manifest(parse(text, str(path)), str(path))

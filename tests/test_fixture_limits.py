@@ -296,3 +296,26 @@ def test_an_op_failing_with_a_foreign_error_names_the_operation() -> None:
     assert info.value.rule.startswith("operation 1 (sync) failed: ValueError: a value the toolkit "
                                       "chokes on; the fixture passes the checker")
     assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_a_key_twice_in_one_object_is_refused_at_that_object(tmp_path: Path) -> None:
+    text = AGENCY_FILE.read_text()
+    # the second portal names its owner twice: a parser would keep the last, silently
+    first = text.index('"owner_id"', text.index('"pinecrest-partners"'))
+    path = tmp_path / "twice.json"
+    path.write_text(text[:first] + '"owner_id": "1200000000001", ' + text[first:])
+    with pytest.raises(FixtureError) as caught:
+        load_scenario(path)
+    assert caught.value.json_path == "$.projects.portals[1]"
+    assert "'owner_id' appears more than once" in caught.value.message
+
+
+def test_a_fleet_manifest_with_a_key_twice_is_refused_before_anything_is_queued(tmp_path: Path) -> None:
+    from fleet.manifest import load_manifest
+
+    path = tmp_path / "fleet.json"
+    path.write_text('{"organizations": [{"name": "a", "scenario": "small-agency", "action": "plan", '
+                    '"action": "sync"}]}')
+    with pytest.raises(FixtureError) as caught:
+        load_manifest(path)
+    assert caught.value.json_path == "$.organizations[0]" and "'action'" in caught.value.message

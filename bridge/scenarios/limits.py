@@ -93,10 +93,28 @@ def _decode_key(token: str) -> str:
     return key if isinstance(key, str) else token[1:-1]
 
 
+class _Duplicated(dict[str, Any]):
+    """An object in which a key appeared more than once (`json.loads` would keep the last)."""
+
+    key: str
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and not isinstance(out, _Duplicated):
+            out = _Duplicated(out)
+            out.key = key
+        out[key] = value
+    return out
+
+
 def parse(text: str, source: str) -> Any:
-    """`json.loads`, every failure a FixtureError (the caller has checked the depth)."""
+    """`json.loads`, every failure a FixtureError (the caller has checked the depth). A key
+    twice in one object is refused at that object's path: JSON parsers keep one of the two
+    silently, so the fixture would not say what its author wrote."""
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         rule = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         raise FixtureError(source, "$", rule) from None
@@ -104,6 +122,10 @@ def parse(text: str, source: str) -> Any:
         found = re.search(f"[0-9]{{{sys.get_int_max_str_digits() + 1},}}", text)
         where = "" if found is None else " at " + _line_column(text, found.start())
         raise FixtureError(source, "$", f"a number{where} is too long to read: {exc}") from None
+    for parts, value in _walk(data):
+        if isinstance(value, _Duplicated):
+            raise FixtureError(source, json_path(parts), f"the key {value.key!r} appears more than once in this object")
+    return data
 
 
 def _line_column(text: str, offset: int) -> str:
