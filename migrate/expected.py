@@ -72,7 +72,7 @@ def left_out_keys(store: Store, source: int, upstream: list[str]) -> dict[str, d
     t = TransactionRow.__table__.c
     lines = InvoiceLineRow.__table__.c
     out: dict[str, dict[tuple[Any, ...], str]] = {"transactions": {}, "invoice_lines": {}}
-    with store.engine.connect() as c:
+    with store.connect() as c:
         for row in c.execute(select(t.kind, t.books_id, t.status, t.customer_id)
                              .where(_left_out_txn(source, upstream))):
             draft = row.status == "draft" and not row.customer_id

@@ -164,7 +164,7 @@ def _budget(ctx: Context, legacy_id: int, projects: list[str], services: bool) -
     if not services:
         return budget
     t = TransactionRow.__table__.c
-    with ctx.store.engine.connect() as c:
+    with ctx.store.connect() as c:
         per_kind: dict[str, int] = dict(c.execute(select(t.kind, func.count()).where(t.connection_id == legacy_id)
                                   .group_by(t.kind)).all())
         linked = set(c.execute(select(t.project_id).where(t.connection_id == legacy_id).distinct()).scalars())

@@ -239,7 +239,7 @@ def _gate_diffs(run: MigrationRun) -> Iterator[Difference]:
 
 def _actual_left_outs(store: Store, migration_id: str) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     t: Table = MigrationLeftOut.__table__  # type: ignore[assignment]
-    with store.engine.connect() as c:
+    with store.connect() as c:
         rows = c.execute(select(t.c.kind, t.c.key, *(t.c[f] for f in LEFT_OUT_FIELDS))
                          .where(t.c.migration_id == migration_id)).all()
     return iter(sorted(((r[0], r[1]), dict(zip(LEFT_OUT_FIELDS, r[2:], strict=True))) for r in rows))
@@ -252,7 +252,7 @@ def _projects_of(store: Store, connection_id: int) -> list[str]:
 
 
 def _count(store: Store, table: Any, connection_id: int) -> int:
-    with store.engine.connect() as c:
+    with store.connect() as c:
         n: int = c.execute(select(func.count()).select_from(table)
                            .where(table.c.connection_id == connection_id)).scalar_one()
         return n
@@ -261,7 +261,7 @@ def _count(store: Store, table: Any, connection_id: int) -> int:
 def _recorded_left_outs(store: Store, migration_id: str) -> dict[str, set[str]]:
     """kind -> the keys the run recorded as left out."""
     out: dict[str, set[str]] = defaultdict(set)
-    with store.engine.connect() as c:
+    with store.connect() as c:
         for kind_name, key in c.execute(select(MigrationLeftOut.kind, MigrationLeftOut.key)
                                         .where(MigrationLeftOut.migration_id == migration_id)):
             out[kind_name].add(key)
@@ -272,7 +272,7 @@ def invariants(store: Store, src: int, dst: int, left_by_kind: dict[str, set[str
                ledgers: tuple[Ledger, Ledger]) -> dict[str, dict[str, Any]]:
     """M4 over what the comparison gathered (`legacy_counts`, the transactions' `ledgers`),
     the left-outs the run recorded and a few aggregate queries."""
-    with store.engine.connect() as c:
+    with store.connect() as c:
         lines = InvoiceLineRow.__table__.c
         twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
                           .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -128,6 +128,13 @@ class Store:
         store that turned out read-only ends as a StoreError; other errors go on as they are."""
         with store_errors(self.engine.url), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain connection (Core queries, no ORM), with the session's error translation:
+        a lost server or a read-only store ends as a StoreError, not a driver's traceback."""
+        with store_errors(self.engine.url), self.engine.connect() as conn:
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()

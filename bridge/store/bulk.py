@@ -64,7 +64,7 @@ def refresh_statistics(store: Store, tables: Iterable[Table]) -> None:
     a sort, instead of walking the primary key (25 s against 60 s for a million rows)."""
     if store.dialect != "postgresql":
         return  # SQLite's planner picks the primary key without statistics
-    with store.engine.connect() as c:
+    with store.connect() as c:
         for table in tables:
             c.execute(text(f'ANALYZE "{table.name}"'))
         c.commit()

@@ -63,7 +63,7 @@ def _batches(store: Store, table: Table, key: Sequence[str], scope: Mapping[str,
         q = select(*picked).where(*where).order_by(*order).limit(batch)
         if after is not None:
             q = q.where(tuple_(*key_cols) > tuple_(*after))
-        with store.engine.connect() as c:
+        with store.connect() as c:
             result = c.execute(q)
             rows: list[Any] = list(result.cursor.fetchall()) if plain else list(result)
             result.close()

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.clock import Clock, SystemClock
 from bridge.errors import LockHeld
 from bridge.store import Store
+from bridge.store.errors import store_errors
 from bridge.store.tables import LockRow
 
 STALE_AFTER = dt.timedelta(minutes=10)
@@ -53,26 +54,33 @@ class NamedLock:
 
     def acquire(self) -> Self:
         if self.store.dialect == "postgresql":
-            self._pg_conn = self.store.engine.connect()
-            got = self._try_advisory()
-            if not got and self._holder_gone():
-                # A killed holder's session ends a moment after its socket closes: wait for
-                # PostgreSQL to notice rather than refuse a lock nobody holds.
-                deadline = time.monotonic() + DEAD_HOLDER_GRACE
-                while not got and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    got = self._try_advisory()
-            if not got:
-                holder = self._holder()
-                self._pg_conn.close()
-                self._pg_conn = None
-                raise self._held(holder)
+            with store_errors(self.store.engine.url):  # a lost server: a StoreError, the connection closed
+                try:
+                    self._acquire_advisory()
+                except BaseException:
+                    if self._pg_conn is not None:
+                        self._pg_conn.close()
+                        self._pg_conn = None
+                    raise
         try:
             self._claim_row()
         except LockHeld:
             self._release_advisory()
             raise
         return self
+
+    def _acquire_advisory(self) -> None:
+        self._pg_conn = self.store.engine.connect()
+        got = self._try_advisory()
+        if not got and self._holder_gone():
+            # A killed holder's session ends a moment after its socket closes: wait for
+            # PostgreSQL to notice rather than refuse a lock nobody holds.
+            deadline = time.monotonic() + DEAD_HOLDER_GRACE
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.1)
+                got = self._try_advisory()
+        if not got:
+            raise self._held(self._holder())
 
     def _try_advisory(self) -> bool:
         assert self._pg_conn is not None

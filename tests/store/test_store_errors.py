@@ -181,6 +181,18 @@ def test_a_write_that_meets_a_read_only_store_ends_as_a_store_error(made_store: 
         store.close()
 
 
+def test_a_plain_connection_translates_as_a_session_does(made_store: Path) -> None:
+    """Core readers (keyset batches, bulk copies, verify, plan) use `Store.connect`: the same
+    StoreError as the ORM session, not the driver's exception."""
+    store = Store.open(_ro(made_store), create=False)
+    try:
+        with pytest.raises(StoreReadOnly), store.connect() as c:
+            c.execute(ApiUsage.__table__.insert().values(service="books", account="1", day=dt.date(2026, 1, 5),
+                                                         calls=1))
+    finally:
+        store.close()
+
+
 def test_a_store_whose_file_and_folder_are_read_only_is_refused(home: Path, made_store: Path) -> None:
     made_store.chmod(0o444)
     made_store.parent.chmod(0o555)
