@@ -31,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,8 @@ class Run:
     seconds: float
     orgs: int
     books_calls: list[int]
+    #: CPU seconds the worker processes used (user + system)
+    cpu: float
 
     @property
     def per_minute(self) -> float:
@@ -82,23 +85,28 @@ def run(admin_url: str, orgs: list[dict[str, Any]], workers: int, concurrency: i
                    "BRIDGE_FLEET_DIR": str(Path(tmp) / "fleet"), "BRIDGE_HOME": str(Path(tmp) / "home")}
             bridge = [sys.executable, "-m", "bridge", "--quiet"]
             subprocess.run([*bridge, "fleet", "submit", str(manifest)], env=env, check=True, capture_output=True)
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), _children_cpu()
             procs = [subprocess.Popen([*bridge, "fleet", "worker", "--until-idle", "--concurrency", str(concurrency)],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for _ in range(workers)]
             for p in procs:
                 p.wait()
-            seconds = time.monotonic() - started
+            seconds, cpu = time.monotonic() - started, _children_cpu() - cpu_before
             status = json.loads(subprocess.run([*bridge, "--json", "fleet", "status"], env=env, check=True,
                                                capture_output=True, text=True).stdout)
             if status["counts"] != {"done": len(orgs)}:
                 raise SystemExit(f"not every organization finished: {status['counts']}")
             calls = [int((o["books_calls_today"] or {}).get("calls", 0)) for o in status["organizations"]]
-            return Run(workers, seconds, len(orgs), calls)
+            return Run(workers, seconds, len(orgs), calls, cpu)
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def budget_floor(run: Run, concurrency: int) -> float:
@@ -131,8 +139,10 @@ def main() -> None:
           f"load at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1/5/15 min)")
     for r in unpaced_runs:
         scaling, ideal = r.per_minute / base, min(r.workers, cores) / min(counts[0], cores)
+        busy = r.cpu / (r.seconds * min(r.workers, cores))
         print(f"unpaced, {r.workers} worker(s): {scaling:.2f}x one worker's rate (ideal on {cores} cores "
-              f"{ideal:.2f}x; {scaling / ideal:.0%} of it)")
+              f"{ideal:.2f}x; {scaling / ideal:.0%} of it); the workers kept {busy:.0%} of "
+              f"{min(r.workers, cores)} core(s) busy")
     for r in paced_runs:
         floor = budget_floor(r, PACED_CONCURRENCY)
         print(f"paced,   {r.workers} worker(s) x {PACED_CONCURRENCY}: {r.seconds / floor:.2f}x the API-budget "
@@ -140,10 +150,12 @@ def main() -> None:
               f"{max(math.ceil(c / 100) - 1 for c in r.books_calls)} window(s) of {WINDOW_SECONDS:g} s)")
     print("absolute:")
     for r in unpaced_runs:
-        print(f"  unpaced, {r.workers} worker(s): {r.seconds:6.1f} s, {r.per_minute:6.1f} organizations/min")
+        print(f"  unpaced, {r.workers} worker(s): {r.seconds:6.1f} s, {r.per_minute:6.1f} organizations/min, "
+              f"{r.cpu / r.orgs:.2f} CPU s per organization")
     for r in paced_runs:
         print(f"  paced,   {r.workers} worker(s): {r.seconds:6.1f} s, {r.per_minute:6.1f} organizations/min, "
-              f"Books calls per organization {min(r.books_calls)}-{max(r.books_calls)}")
+              f"Books calls per organization {min(r.books_calls)}-{max(r.books_calls)}, "
+              f"{r.cpu / r.orgs:.2f} CPU s per organization")
     end = os.getloadavg()
     print(f"load: {end[0]:.2f} {end[1]:.2f} {end[2]:.2f} at end")
 
