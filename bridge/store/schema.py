@@ -10,6 +10,7 @@ each `%` of a percent-encoded password read as interpolation.
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -36,10 +37,20 @@ def alembic_config(bind: Engine | Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The shipped revisions, read once per process: opening a store at head (every step of
+    every organization a fleet worker runs) then costs one query, not a re-read of every
+    revision file (50 ms each time)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    script.get_current_head()  # builds the revision map now, under the cache's first call
+    return script
+
+
 def head_revision(engine: Engine | None = None) -> str:
     """The newest revision this toolkit knows (the scripts', whatever the database: `engine`
     is not needed)."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
@@ -54,7 +65,7 @@ def ensure_schema(engine: Engine) -> str:
 
     On PostgreSQL the upgrade waits at most `schema_lock_timeout()` for a table another
     session has locked, rather than hang (and block every query queued behind it)."""
-    script = ScriptDirectory.from_config(alembic_config())
+    script = _scripts()
     current = current_revision(engine)
     head = script.get_current_head()
     if current == head:
