@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from bridge.errors import (
     IntegrationError,
     StoreUnavailable,
 )
+from bridge.progress import Progress, no_progress
 from fleet.manifest import Organization
 from fleet.steps import Capped, books_calls_today, run_step
 
@@ -144,6 +145,8 @@ class Fleet:
     """The queue at one PostgreSQL database; its submit/retry/cancel/status run inside `with fleet.opened()`."""
 
     url: str
+    #: a worker's display of its steps' progress (bridge.progress), set by run_worker
+    _shown: Progress = field(default=no_progress, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.conninfo = conninfo(self.url)
@@ -311,9 +314,11 @@ class Fleet:
         return asyncio.run(run())
 
     def run_worker(self, concurrency: int, *, stalled_after: float = STALLED_AFTER_SECONDS,
-                   heartbeat: float = 5.0, wait: bool = True) -> None:
+                   heartbeat: float = 5.0, wait: bool = True, progress: Progress = no_progress) -> None:
         """A procrastinate worker on this queue until stopped (SIGINT/SIGTERM end it cleanly;
-        with `wait=False` it stops once no job is ready)."""
+        with `wait=False` it stops once no job is ready). `progress` hears of every step's
+        tasks, named "ORG STEP: TASK", besides the organization's row (`fleet status`)."""
+        self._shown = progress
         self.install()
         self.recover_stalled(stalled_after)
         self.app.run_worker(concurrency=concurrency, wait=wait, update_heartbeat_interval=heartbeat,
@@ -362,8 +367,7 @@ class Fleet:
                 self._set(conn, name, step=step, within=None)
                 log.info("%s: %s ...", name, step)
                 try:
-                    results[step] = run_step(org, step, fleet_dir,
-                                             StepProgress(lambda now: self._set(conn, name, within=now)))
+                    results[step] = run_step(org, step, fleet_dir, self._progress(conn, name, step))
                 except Exception as exc:
                     self._count_calls(conn, org, fleet_dir)
                     at = self._next_attempt(exc, org, failures)
@@ -382,6 +386,16 @@ class Fleet:
                 self._count_calls(conn, org, fleet_dir)
             self._set(conn, name, state="done", step=None)
             log.info("%s: done (%s)", name, ", ".join(done))
+
+    def _progress(self, conn: psycopg.Connection[dict[str, Any]], name: str, step: str) -> Progress:
+        """A step's progress: to its organization's row, and to this worker's display."""
+        row = StepProgress(lambda now: self._set(conn, name, within=now))
+
+        def both(task: str, done: int, total: int | None) -> None:
+            row(task, done, total)
+            self._shown(f"{name} {step}: {task}", done, total)
+
+        return both
 
     def _count_calls(self, conn: psycopg.Connection[dict[str, Any]], org: Organization, fleet_dir: Path) -> None:
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from bridge.cli.app import App
+from bridge.cli.progress import progress_for
 from bridge.cli.tables import print_table
 from bridge.errors import ConfigError
 
@@ -99,14 +100,22 @@ def worker(app: App, queue_url: str | None, concurrency: int, until_idle: bool, 
         pass  # an unreachable queue is refused here, before the worker starts
     if not app.json and app.verbosity >= 0:
         click.echo(f"worker: {concurrency} at once; Ctrl-C to stop", err=True)
-        if not app.debug:  # each organization's steps as they start and end, one line each
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-            fleet_log = logging.getLogger("fleet.queue")
+    # each step's tasks as the other commands show them (a bar drops a task once done)
+    fleet_log = logging.getLogger("fleet.queue")
+    with progress_for(app, keep_finished=False) as progress:
+        # each organization's steps as they start and end, one line each; made here, so the
+        # lines go to the stderr the bar draws above (it stands in for sys.stderr meanwhile)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        lines = not app.json and app.verbosity >= 0 and not app.debug
+        if lines:
             fleet_log.addHandler(handler)
             fleet_log.setLevel(logging.INFO)
-    queue.run_worker(concurrency, stalled_after=stalled_after, heartbeat=min(5.0, stalled_after / 3),
-                     wait=not until_idle)
+        try:
+            queue.run_worker(concurrency, stalled_after=stalled_after, heartbeat=min(5.0, stalled_after / 3),
+                             wait=not until_idle, progress=progress)
+        finally:
+            fleet_log.removeHandler(handler)
     app.emit({"stopped": True, "concurrency": concurrency},
              lambda d: click.echo(f"worker stopped ({d['concurrency']} at once)"))
 

@@ -57,13 +57,15 @@ def _stderr_is_terminal() -> bool:
 
 
 @contextmanager
-def progress_for(app: App, label: str = "") -> Iterator[Callback]:
+def progress_for(app: App, label: str = "", *, keep_finished: bool = True) -> Iterator[Callback]:
     """The callback to hand to long work; its display ends (final lines, bar left in place)
     when the block does, normally or not. `label` goes before each task's name (`verify `:
-    the verification's tasks are named as the run's are)."""
+    the verification's tasks are named as the run's are). Without `keep_finished`, the bar
+    drops a task once it is done (a fleet worker's display shows what runs now, not the
+    hundreds of tasks it ran)."""
     mode = display_mode(app)
     if mode == "bar":
-        with _bar() as callback:
+        with _bar(keep_finished=keep_finished) as callback:
             yield _labelled(callback, label)
     elif mode == "plain":
         lines = PlainLines(_to_stderr)
@@ -93,7 +95,7 @@ def _to_stderr(line: str) -> None:
 
 # -- bar ---------------------------------------------------------------------------------------
 @contextmanager
-def _bar() -> Iterator[Callback]:
+def _bar(*, keep_finished: bool = True) -> Iterator[Callback]:
     # rich is imported here, not at the top: every command loads this module (for its waits)
     from rich.console import Console
     from rich.progress import (
@@ -132,6 +134,8 @@ def _bar() -> Iterator[Callback]:
                 tasks[name] = bar.add_task(name, total=total, completed=done)
             else:
                 bar.update(tasks[name], completed=done, total=total)
+            if not keep_finished and total is not None and done >= total:
+                bar.remove_task(tasks.pop(name))
 
         yield update
 

@@ -144,3 +144,23 @@ def test_step_progress_writes_each_task_edge_and_at_most_once_a_second() -> None
     assert written == [{"task": "transactions", "done": 0, "total": 100},
                        {"task": "transactions", "done": 100, "total": 100},
                        {"task": "invoice_lines", "done": 0, "total": None}]
+
+
+def test_a_worker_shows_each_step_s_progress_as_the_other_commands_do(fleet_cli: FleetCli, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    org = {"name": "shown", "synthetic": {"projects": 2, "tasks": 4, "logs": 10}, "action": "migrate"}
+    fleet_cli("submit", str(write_manifest(tmp_path / "fleet.json", [org])))
+    done = subprocess.run([sys.executable, "-m", "bridge", "--progress", "plain", "fleet", "worker", "--until-idle"],
+                          env={**os.environ, **fleet_cli.env, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    # the organization's steps, one line as each starts, and their tasks as `--progress plain` shows them
+    assert any(line.endswith("shown: migrate ...") for line in lines), lines
+    assert any(line.startswith("progress: shown migrate: transactions 1/1 (100%)") for line in lines), lines
+    assert any(line.startswith("progress: shown verify: invoice_lines ") for line in lines), lines
