@@ -67,9 +67,10 @@ def legacy_scenario(name: str, *, projects: int, tasks: int, bugs: int = 0, logs
                     invoices: int | None = None, plan: str = "premium") -> dict[str, Any]:
     """A generated portal on the legacy integration: `portal_scenario`'s data, each client
     named as a Books customer, and the operations of a legacy customer's life: the owner
-    connects, the first mirror runs, `invoices` projects (default: every other one) are
-    invoiced in turn from Books and from Projects, each billing its project's approved time,
-    and a last mirror runs. What a fleet migrates when its manifest gives a size instead of
+    connects, the first mirror runs, `invoices` projects (default: half of them; at most those
+    with logged time, whose first task with time is then completed) are invoiced in turn from
+    Books and from Projects, each billing its completed tasks' approved time, and a last
+    mirror runs. What a fleet migrates when its manifest gives a size instead of
     a shipped scenario."""
     scenario = portal_scenario(name, projects=projects, tasks=tasks, bugs=bugs, logs=logs, plan=plan)
     clients = scenario["projects"]["clients"]
@@ -79,7 +80,17 @@ def legacy_scenario(name: str, *, projects: int, tasks: int, bugs: int = 0, logs
         client["books_contact_id"] = contact["contact_id"]
     scenario["books"]["contacts"] = contacts
     customer_of = {c["id"]: c["books_contact_id"] for c in clients}
-    billed = scenario["projects"]["projects"][:projects // 2 if invoices is None else min(invoices, projects)]
+    # a project is invoiced for a completed task's logged time: the first task with time of
+    # each project to invoice is completed (a project without logged time has nothing)
+    logged = {log["task_id"] for log in scenario["projects"]["timelogs"]}
+    first_logged: dict[str, dict[str, Any]] = {}
+    for task in scenario["projects"]["tasks"]:
+        if task["id"] in logged:
+            first_logged.setdefault(task["project_id"], task)
+    wanted = projects // 2 if invoices is None else invoices
+    billed = [p for p in scenario["projects"]["projects"] if p["id"] in first_logged][:wanted]
+    for project in billed:
+        first_logged[project["id"]]["completed"] = True
     scenario["description"] = "a generated portal on the legacy integration"
     scenario["operations"] = [
         {"op": "connect", "user_id": OWNER, "portal_id": PORTAL},

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from fleet.manifest import Organization
+from fleet.steps import org_scenario
 from migrate.run import KILL_ENV
 from sandbox.wiring import embedded_sandbox
 from tests.fleet.conftest import FleetCli, stop, write_manifest
@@ -22,7 +24,12 @@ CAPPED = "portal-07"
 
 
 def _size(i: int) -> dict[str, int]:
-    return {"projects": 1 + i % 3, "tasks": 3 + i % 4, "bugs": i % 2, "logs": 4 + i % 5}
+    """Every project invoiced (each has logged time): each migration carries 8 records or
+    more, so the worker that kills itself 5 records into a migration does so in the first
+    one it takes."""
+    projects = 2 + i % 3
+    return {"projects": projects, "tasks": 2 * projects + i % 4, "bugs": i % 2, "logs": 2 * projects + i % 5,
+            "invoices": projects}
 
 
 def _org(i: int) -> dict[str, Any]:
@@ -72,6 +79,8 @@ def test_twenty_organizations_three_workers_one_killed_one_capped(fleet_cli: Fle
     assert any(r["results"]["migrate"]["resumed"] for r in status.values())  # the killed one, resumed
     for i, org in enumerate(orgs):
         size = _size(i)
+        invoices = sum(op["op"] == "create_invoice" for op in org_scenario(Organization.from_json(org))["operations"])
+        assert invoices == size["invoices"]
         want = {"projects": size["projects"], "tasks": size["tasks"] + size["bugs"], "time_entries": size["logs"],
-                "invoices": size["projects"] // 2}
+                "invoices": invoices}
         assert _books_counts(tmp_path / "fleet" / "orgs" / org["name"]) == want, org
