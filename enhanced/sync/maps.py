@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from bridge.store import Store, repo
+from bridge.store.bulk import driver_value
 from bridge.store.tables import IdMap
 
 BATCH = 500
@@ -42,14 +43,14 @@ class MapWriter:
 
     def __init__(self, store: Store, connection_id: int, now: dt.datetime) -> None:
         self.store, self.connection_id, self.now = store, connection_id, now
-        self.pending: list[dict[str, Any]] = []
+        #: rows of repo.MAPPING_COLUMNS, ready for the driver
+        self.pending: list[tuple[Any, ...]] = []
         self.written = 0
+        # every row carries the same time: converted for the backend once, not per row
+        self._when = driver_value(store.engine.dialect, IdMap.__table__.c.updated_at, now)
 
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
-        self.pending.append({
-            "connection_id": self.connection_id, "kind": kind, "projects_id": projects_id,
-            "books_id": books_id, "fingerprint": fingerprint, "updated_at": self.now,
-        })
+        self.pending.append((self.connection_id, kind, projects_id, books_id, fingerprint, self._when))
         if len(self.pending) >= BATCH:
             self.flush()
 
@@ -57,8 +58,8 @@ class MapWriter:
         if not self.pending:
             return
         # one row per key per statement: PostgreSQL refuses ON CONFLICT touching a row twice
-        rows = list({(r["kind"], r["projects_id"]): r for r in self.pending}.values())
+        rows = list({(r[1], r[2]): r for r in self.pending}.values())
         with self.store.session() as s:
-            repo.put_mappings(s, rows)
+            repo.put_mapping_tuples(s, rows)
         self.written += len(rows)
         self.pending.clear()
