@@ -5,6 +5,8 @@ bulk upsert. Only changed rows are written, so a sync with no change touches no 
 from __future__ import annotations
 
 import datetime as dt
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -35,7 +37,11 @@ def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
         )
         rows = result.cursor.fetchall()
         result.close()
-        return {p: Mapped(b, f) for p, b, f in rows}
+        # built in C (no Python call per row, as Mapped(b, f) makes): a re-sync reads 200,000
+        return dict(zip(map(_FIRST, rows), map(tuple.__new__, repeat(Mapped), map(_REST, rows)), strict=True))
+
+
+_FIRST, _REST = itemgetter(0), itemgetter(1, 2)
 
 
 class MapWriter:
