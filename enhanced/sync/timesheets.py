@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from functools import partial
+from json import encoder as json_encoder
 from typing import Any
 
 from bridge.billing.eligibility import TimeRule, approval_required, minutes_of
@@ -113,7 +115,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
             books_uid, _made = people.ensure(owner)
             people.member(pid, books_pid, str(owner["id"]), books_uid)
             payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
-            fp = record_fingerprint(payload)
+            fp = entry_fingerprint(payload)
             current = entries.get(lid)
             if current is not None and current.fingerprint == fp:
                 counts.skipped += 1  # what `apply` does with an unchanged entry, without its set-up
@@ -190,6 +192,29 @@ def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid:
         "is_billable": cutoff is None or when >= cutoff,
         "notes": f"{notes} {marker(str(log['id']))}".strip(),
     }
+
+
+#: entry_payload's keys, as json.dumps(sort_keys=True) orders them
+_ENTRY_KEYS = frozenset({"is_billable", "log_date", "log_time", "notes", "project_id", "task_id", "user_id"})
+_JSON_TEXT = json_encoder.encode_basestring_ascii
+
+
+def entry_fingerprint(payload: dict[str, Any]) -> str:
+    """record_fingerprint(payload), for entry_payload's payloads (six strings and a boolean)
+    with their JSON text written out in key order: 2.8 us, not 4.5 (the encoder sorts the
+    keys and joins 30 pieces); a re-sync fingerprints each of 200,000 logs. Any other
+    payload (other keys, a value not a string) goes to record_fingerprint."""
+    billable = payload.get("is_billable")
+    if payload.keys() != _ENTRY_KEYS or type(billable) is not bool:
+        return record_fingerprint(payload)
+    try:
+        text = (f'{{"is_billable": {"true" if billable else "false"}, "log_date": {_JSON_TEXT(payload["log_date"])}, '
+                f'"log_time": {_JSON_TEXT(payload["log_time"])}, "notes": {_JSON_TEXT(payload["notes"])}, '
+                f'"project_id": {_JSON_TEXT(payload["project_id"])}, "task_id": {_JSON_TEXT(payload["task_id"])}, '
+                f'"user_id": {_JSON_TEXT(payload["user_id"])}}}')
+    except TypeError:  # not a string: the encoder's `default` decides
+        return record_fingerprint(payload)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=4096)  # logs share a few hundred days: 0.1 us a log, not 0.75
