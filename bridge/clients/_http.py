@@ -25,7 +25,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -150,7 +150,7 @@ class ServiceHttp:
         method = method.upper()
         call = f"{method} {path}"
         idem = method in _IDEMPOTENT if idempotent is None else idempotent
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        clean_params = {k: v for k, v in params.items() if v is not None} if params else {}
         attempt, renewed, ambiguous_seen = 0, False, False
         while True:
             attempt += 1
@@ -229,10 +229,7 @@ class ServiceHttp:
         json: object,
         data: Mapping[str, object] | None,
     ) -> _Attempt:
-        headers = dict(_HEADERS)
-        if self._auth is not None:
-            headers.update(self._auth.headers())
-        slot = self.limiter.slot(call) if self.limiter is not None else nullcontext()
+        headers = {**_HEADERS, **self._auth.headers()} if self._auth is not None else dict(_HEADERS)
         if log.isEnabledFor(logging.DEBUG):  # scrubbing the parameters costs more than the call's own work
             log.debug("%s %s %s", self.service, call, self._loggable(params))
         try:
@@ -244,8 +241,11 @@ class ServiceHttp:
                 data=data,
                 extensions=self._extensions,
             )
-            with slot:
+            if self.limiter is None:  # no pacing: no context manager to enter per call
                 response = self._send(request)
+            else:
+                with self.limiter.slot(call):
+                    response = self._send(request)
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the service: safe to resend, even a create.
             return _Attempt("safe", message=self._no_answer(exc), error_type=ServiceTimeout)
