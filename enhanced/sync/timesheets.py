@@ -75,6 +75,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
         finder = Finder(st.writer.under(books_pid, partial(st.books.list_time_entries, project_id=books_pid)),
                         _entry_key, "time_entry_id", claimed)
         invoiced_tasks: set[str] | None = None  # read once per project, when a log needs it
+        members: dict[str, str] = {}  # the project's log owners: portal user id -> Books user id
         for log in st.timelogs_of(pid, log_types(st.prefs.general_timesheets)):
             counts.fetched += 1
             lid = str(log["id"])
@@ -111,9 +112,13 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
             assert books_pid is not None
             if books_tid is None:
                 books_tid = _general_task(st, pid, books_pid, generals)
-            owner = portal_users[str(log["owner_id"])]
-            books_uid, _made = people.ensure(owner)
-            people.member(pid, books_pid, str(owner["id"]), books_uid)
+            owner_id = str(log["owner_id"])
+            books_uid = members.get(owner_id)
+            if books_uid is None:  # each owner settled once per project (ensure and member remember it)
+                owner = portal_users[owner_id]
+                books_uid, _made = people.ensure(owner)
+                people.member(pid, books_pid, str(owner["id"]), books_uid)
+                members[owner_id] = books_uid
             payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
             fp = entry_fingerprint(payload)
             current = entries.get(lid)
