@@ -16,6 +16,8 @@ from bridge.store.bulk import driver_value
 from bridge.store.tables import IdMap
 
 BATCH = 500
+#: id-map rows read per batch
+FETCH = 2000
 
 
 class Mapped(NamedTuple):
@@ -35,10 +37,15 @@ def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
             select(IdMap.projects_id, IdMap.books_id, IdMap.fingerprint)
             .where(IdMap.connection_id == connection_id, IdMap.kind == kind)
         )
-        rows = result.cursor.fetchall()
+        cursor = result.cursor
+        out: dict[str, Mapped] = {}
+        # a batch at a time: each batch's row tuples are let go before the next is read, whose
+        # reuse their memory (fetchall: 200,000 rows alive at once); each row's Mapped built in
+        # C (no Python call per row, as Mapped(b, f) makes)
+        while rows := cursor.fetchmany(FETCH):
+            out.update(zip(map(_FIRST, rows), map(tuple.__new__, repeat(Mapped), map(_REST, rows)), strict=True))
         result.close()
-        # built in C (no Python call per row, as Mapped(b, f) makes): a re-sync reads 200,000
-        return dict(zip(map(_FIRST, rows), map(tuple.__new__, repeat(Mapped), map(_REST, rows)), strict=True))
+        return out
 
 
 _FIRST, _REST = itemgetter(0), itemgetter(1, 2)
