@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -125,6 +126,7 @@ class ServiceHttp:
         self._transport = transport or default_transport(self.base_url)
         self._extensions = {"timeout": httpx.Timeout(self.timeout).as_dict()}
         self._url = functools.lru_cache(maxsize=512)(self._build_url)
+        self._path_url = functools.lru_cache(maxsize=512)(self._parse_path)
         self._base_path = urlsplit(self.base_url).path
 
     # -- the call ---------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class ServiceHttp:
         method = method.upper()
         call = f"{method} {path}"
         idem = method in _IDEMPOTENT if idempotent is None else idempotent
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        clean_params = {k: v for k, v in params.items() if v is not None} if params else {}
         attempt, renewed, ambiguous_seen = 0, False, False
         while True:
             attempt += 1
@@ -227,10 +229,7 @@ class ServiceHttp:
         json: object,
         data: Mapping[str, object] | None,
     ) -> _Attempt:
-        headers = dict(_HEADERS)
-        if self._auth is not None:
-            headers.update(self._auth.headers())
-        slot = self.limiter.slot(call) if self.limiter is not None else nullcontext()
+        headers = {**_HEADERS, **self._auth.headers()} if self._auth is not None else dict(_HEADERS)
         if log.isEnabledFor(logging.DEBUG):  # scrubbing the parameters costs more than the call's own work
             log.debug("%s %s %s", self.service, call, self._loggable(params))
         try:
@@ -242,8 +241,11 @@ class ServiceHttp:
                 data=data,
                 extensions=self._extensions,
             )
-            with slot:
+            if self.limiter is None:  # no pacing: no context manager to enter per call
                 response = self._send(request)
+            else:
+                with self.limiter.slot(call):
+                    response = self._send(request)
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the service: safe to resend, even a create.
             return _Attempt("safe", message=self._no_answer(exc), error_type=ServiceTimeout)
@@ -283,12 +285,36 @@ class ServiceHttp:
         # a sync sends thousands of calls to the same few (path, parameters)
         try:
             return self._url(path, tuple(params.items()))
-        except TypeError:  # a list among the values: not hashable, built each time
-            return self._build_url(path, tuple(params.items()))
+        except TypeError:  # a list among the values: not hashable, parsed each time
+            query = str(httpx.QueryParams(dict(params)))
+            return httpx.URL(f"{self.base_url}{path}{'?' + query if query else ''}")
 
     def _build_url(self, path: str, params: tuple[tuple[str, Any], ...]) -> httpx.URL:
-        query = str(httpx.QueryParams(dict(params))) if params else ""
-        return httpx.URL(f"{self.base_url}{path}{'?' + query if query else ''}")
+        """What httpx.URL(base + path + "?" + QueryParams text) gives, from parts that repeat:
+        pages of one list differ in `page` only, so parsing the URL anew (65 us for a time-log
+        page) and encoding each parameter (7 us) were a large share of reading a page."""
+        url = self._path_url(path)
+        if not params:
+            return url
+        query = "&".join(_query_item(k, v) for k, v in params)
+        if _FAST_QUERY and url._uri_reference.query is None and url._uri_reference.fragment is None:
+            # QueryParams' text needs no quoting (only unreserved characters, "%XX", "+", "="
+            # and "&"): only the query is set, not the whole URL checked and quoted again
+            # character by character (httpx's parsing: 65 us for a time-log page's URL)
+            return _with_parts(url, query=query)
+        return httpx.URL(f"{self.base_url}{path}?{query}")
+
+    def _parse_path(self, path: str) -> httpx.URL:
+        """The base URL with `path` after it, as httpx.URL parses the two joined. A path of
+        ids, letters and slashes needs neither quoting nor dot-segment removal, so the
+        parsed base is reused with the path appended: a sync lists five collections per
+        project, each a new path (httpx's parsing: ~45 us each)."""
+        if path and _FAST_QUERY and _PLAIN_PATH.fullmatch(path):
+            base = self._path_url("")
+            parts = base._uri_reference
+            if parts.query is None and parts.fragment is None and _PLAIN_PATH.fullmatch(parts.path):
+                return _with_parts(base, path=parts.path + path)
+        return httpx.URL(f"{self.base_url}{path}")
 
     def _classify(self, response: httpx.Response) -> _Attempt:
         status = response.status_code
@@ -459,6 +485,7 @@ class ServiceHttp:
             more = isinstance(context, dict) and _truthy(context.get("has_more_page"))
             if not items or not more:
                 return
+            del body, items  # as in pages_v3
             page += 1
 
     def pages_v3(
@@ -488,6 +515,10 @@ class ServiceHttp:
                 flags = [info[k] for k in more_keys if k in info]
                 if flags and not _truthy(flags[0]):
                     return
+            # this page's records are let go before the next page is read, so that decoding
+            # it reuses their memory, still in the CPU caches: a 40 KB time-log page's call
+            # 1.4 -> 1.1 ms (held, the two pages' objects alternate between two sets of memory)
+            del body, items
             page += 1
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -516,6 +547,36 @@ def env_proxy(base_url: str) -> str | None:
     if not parts.hostname or proxy_bypass(parts.hostname):
         return None
     return getproxies().get(parts.scheme)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: True is "true", 1 is "1"
+def _query_item(key: str, value: Any) -> str:
+    """One parameter as httpx encodes it in a query (its text joins them with "&")."""
+    return str(httpx.QueryParams({key: value}))
+
+
+#: a URL path that httpx's parsing leaves as it is: no character to quote, no "." segment
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_~/-]{0,2000}")
+
+
+def _with_parts(url: httpx.URL, *, path: str | None = None, query: str | None = None) -> httpx.URL:
+    """`url` with its path or query replaced by text in httpx's parsed form."""
+    parts = url._uri_reference
+    out = httpx.URL.__new__(httpx.URL)
+    out._uri_reference = parts._replace(path=parts.path if path is None else path,
+                                        query=parts.query if query is None else query)
+    return out
+
+
+def _fast_query_works() -> bool:
+    """Whether httpx.URL keeps its parts as `_uri_reference`, a named tuple with `query`
+    (httpx 0.28), so that `_with_parts` may replace them; else URLs are parsed."""
+    url = httpx.URL("http://host.example/a/b?x=1")
+    parts = getattr(url, "_uri_reference", None)
+    return isinstance(parts, tuple) and hasattr(parts, "_replace") and getattr(parts, "query", None) == "x=1"
+
+
+_FAST_QUERY = _fast_query_works()
 
 
 def _truthy(value: Any) -> bool:

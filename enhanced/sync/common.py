@@ -102,12 +102,12 @@ def create_once(
 def apply(
     st: SyncState, counts: Counts, *, kind: str, projects_id: str, payload: dict[str, Any],
     mapped: dict[str, Mapped], create: Callable[[], dict[str, Any]], update: Callable[[str], Any] | None,
-    id_field: str, finder: Finder | None = None, key: Hashable = None,
+    id_field: str, finder: Finder | None = None, key: Hashable = None, fingerprint: str | None = None,
 ) -> str:
     """Bring one record into Books; returns its Books id. No write when nothing changed.
     `mapped`: the module's map of `kind`; an update is recorded in it (seen again, the
-    record is not written again)."""
-    fp = record_fingerprint(payload)
+    record is not written again). `fingerprint`: the payload's, if the caller has it."""
+    fp = record_fingerprint(payload) if fingerprint is None else fingerprint
     current = mapped.get(projects_id)
     if current is not None:
         if current.fingerprint == fp:

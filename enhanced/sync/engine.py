@@ -20,7 +20,9 @@ here (the lock, the module runs, the errors) is a run's bookkeeping, which a pla
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from sqlalchemy import delete, select, update
 
@@ -93,8 +95,28 @@ def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
         row = repo.live_connection(s, MODE)
         repo.require_enabled(row)
         prefs = preferences.load(s, row.id)
-    with NamedLock(ctx.store, lock_name(row.id), ctx.clock):
+    with NamedLock(ctx.store, lock_name(row.id), ctx.clock), rare_collections():
         return _locked(ctx, row, prefs, progress)
+
+
+#: the cyclic collector's first threshold during a sync (Python's default: 700)
+SYNC_GC_THRESHOLD = 10_000
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs far less often while a sync runs. What a sync
+    allocates either dies by reference count (pages, payloads) or lives for the whole sync
+    (id maps of up to hundreds of thousands of rows, listings), so each collection re-scans
+    live objects and frees next to nothing: about a tenth of a re-sync's CPU at portal size
+    (scale 0.1: 0.2 s of collections in each sync, 0.02 s this way). The thresholds are
+    the process's: put back as they were when the sync ends."""
+    first, second, third = gc.get_threshold()
+    gc.set_threshold(max(first, SYNC_GC_THRESHOLD), second, third)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, second, third)
 
 
 def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress: Progress | None) -> SyncReport:

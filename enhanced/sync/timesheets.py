@@ -10,7 +10,10 @@ a create whose answer was lost is found again instead of made twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from functools import partial
+from json import encoder as json_encoder
 from typing import Any
 
 from bridge.billing.eligibility import TimeRule, approval_required, minutes_of
@@ -72,6 +75,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
         finder = Finder(st.writer.under(books_pid, partial(st.books.list_time_entries, project_id=books_pid)),
                         _entry_key, "time_entry_id", claimed)
         invoiced_tasks: set[str] | None = None  # read once per project, when a log needs it
+        members: dict[str, str] = {}  # the project's log owners: portal user id -> Books user id
         for log in st.timelogs_of(pid, log_types(st.prefs.general_timesheets)):
             counts.fetched += 1
             lid = str(log["id"])
@@ -108,10 +112,19 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
             assert books_pid is not None
             if books_tid is None:
                 books_tid = _general_task(st, pid, books_pid, generals)
-            owner = portal_users[str(log["owner_id"])]
-            books_uid, _made = people.ensure(owner)
-            people.member(pid, books_pid, str(owner["id"]), books_uid)
+            owner_id = str(log["owner_id"])
+            books_uid = members.get(owner_id)
+            if books_uid is None:  # each owner settled once per project (ensure and member remember it)
+                owner = portal_users[owner_id]
+                books_uid, _made = people.ensure(owner)
+                people.member(pid, books_pid, str(owner["id"]), books_uid)
+                members[owner_id] = books_uid
             payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
+            fp = entry_fingerprint(payload)
+            current = entries.get(lid)
+            if current is not None and current.fingerprint == fp:
+                counts.skipped += 1  # what `apply` does with an unchanged entry, without its set-up
+                continue
             created = payload
             if component == "task" and lid not in entries:
                 if invoiced_tasks is None:
@@ -124,7 +137,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                 st, counts, kind="time_entry", projects_id=lid, payload=payload, mapped=entries,
                 create=partial(st.writer.create_time_entry, created, marker=marker(lid)),
                 update=partial(_update_entry, st, payload),
-                id_field="time_entry_id", finder=finder, key=marker(lid),
+                id_field="time_entry_id", finder=finder, key=marker(lid), fingerprint=fp,
             )
         st.progress("timesheets", n, len(upstream_projects))
     return failures
@@ -177,13 +190,46 @@ def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid:
         "project_id": books_pid,
         "task_id": books_tid,
         "user_id": books_uid,
-        "log_date": when.isoformat(),
-        "log_time": f"{minutes // 60:02d}:{minutes % 60:02d}",
+        "log_date": _iso(when),
+        "log_time": _log_time(minutes),
         # Books' create request has no billed_status (time-entries.yml): time that must never
         # be billed (dated before the cutoff, E3) arrives non-billable, the one documented way
         "is_billable": cutoff is None or when >= cutoff,
         "notes": f"{notes} {marker(str(log['id']))}".strip(),
     }
+
+
+#: entry_payload's keys, as json.dumps(sort_keys=True) orders them
+_ENTRY_KEYS = frozenset({"is_billable", "log_date", "log_time", "notes", "project_id", "task_id", "user_id"})
+_JSON_TEXT = json_encoder.encode_basestring_ascii
+
+
+def entry_fingerprint(payload: dict[str, Any]) -> str:
+    """record_fingerprint(payload), for entry_payload's payloads (six strings and a boolean)
+    with their JSON text written out in key order: 2.8 us, not 4.5 (the encoder sorts the
+    keys and joins 30 pieces); a re-sync fingerprints each of 200,000 logs. Any other
+    payload (other keys, a value not a string) goes to record_fingerprint."""
+    billable = payload.get("is_billable")
+    if payload.keys() != _ENTRY_KEYS or type(billable) is not bool:
+        return record_fingerprint(payload)
+    try:
+        text = (f'{{"is_billable": {"true" if billable else "false"}, "log_date": {_JSON_TEXT(payload["log_date"])}, '
+                f'"log_time": {_JSON_TEXT(payload["log_time"])}, "notes": {_JSON_TEXT(payload["notes"])}, '
+                f'"project_id": {_JSON_TEXT(payload["project_id"])}, "task_id": {_JSON_TEXT(payload["task_id"])}, '
+                f'"user_id": {_JSON_TEXT(payload["user_id"])}}}')
+    except TypeError:  # not a string: the encoder's `default` decides
+        return record_fingerprint(payload)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)  # logs share a few hundred days: 0.1 us a log, not 0.75
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+@functools.lru_cache(maxsize=4096)  # and a few dozen durations: 0.1 us a log, not 1.4
+def _log_time(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _general_task(st: SyncState, pid: str, books_pid: str, generals: dict[str, maps.Mapped]) -> str:
