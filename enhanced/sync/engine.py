@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -103,20 +104,39 @@ def run_sync(ctx: Context, progress: Progress | None = None) -> SyncReport:
 SYNC_GC_THRESHOLD = 10_000
 
 
-@contextmanager
-def rare_collections() -> Iterator[None]:
-    """The cyclic garbage collector runs far less often while a sync runs. What a sync
-    allocates either dies by reference count (pages, payloads) or lives for the whole sync
-    (id maps of up to hundreds of thousands of rows, listings), so each collection re-scans
-    live objects and frees next to nothing: about a tenth of a re-sync's CPU at portal size
-    (scale 0.1: 0.2 s of collections in each sync, 0.02 s this way). The thresholds are
-    the process's: put back as they were when the sync ends."""
-    first, second, third = gc.get_threshold()
-    gc.set_threshold(max(first, SYNC_GC_THRESHOLD), second, third)
-    try:
-        yield
-    finally:
-        gc.set_threshold(first, second, third)
+class _RareCollections:
+    """The process's cyclic-collector thresholds, raised while at least one sync runs: syncs
+    on several threads (a fleet worker's organizations) share them, so the first to start
+    saves them and the last to end puts them back, whatever order they end in."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._saved: tuple[int, int, int] = gc.get_threshold()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._saved = gc.get_threshold()
+                first, second, third = self._saved
+                gc.set_threshold(max(first, SYNC_GC_THRESHOLD), second, third)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    gc.set_threshold(*self._saved)
+
+
+#: The cyclic garbage collector runs far less often while a sync runs. What a sync
+#: allocates either dies by reference count (pages, payloads) or lives for the whole sync
+#: (id maps of up to hundreds of thousands of rows, listings), so each collection re-scans
+#: live objects and frees next to nothing: about a tenth of a re-sync's CPU at portal size
+#: (scale 0.1: 0.2 s of collections in each sync, 0.02 s this way).
+rare_collections = _RareCollections()
 
 
 def _locked(ctx: Context, row: ConnectionRow, prefs: preferences.Prefs, progress: Progress | None) -> SyncReport:

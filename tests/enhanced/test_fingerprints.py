@@ -46,3 +46,4 @@ def test_record_fingerprint_is_sorted_json_sha256() -> None:
     record = {"b": 1, "a": "é", "c": [1, {"z": 2.5}], "d": None, "e": Decimal("2.10")}
     expected = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
     assert record_fingerprint(record) == expected
+
