@@ -91,13 +91,19 @@ def resume_command(words: str, root_options: bool = True) -> str:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
     parts = [_prog(root)]
+    hidden = False
     if root_options and root is not None:
         for name, flag in _ROOT_OPTIONS:
             value = root.params.get(name)
             if value is not None and root.get_parameter_source(name) is ParameterSource.COMMANDLINE:
-                parts += [flag, shlex.quote(_shown(name, value))]
+                if name == "db" and _has_password(str(value)):  # never printed: no command to paste
+                    parts += [flag, '"$BRIDGE_DB"']
+                    hidden = True
+                else:
+                    parts += [flag, shlex.quote(str(value))]
     parts.append(words)
-    return " ".join(parts)
+    command = " ".join(parts)
+    return f"{command}  # with BRIDGE_DB set to the --db URL given (its password is not printed)" if hidden else command
 
 
 def _prog(root: click.Context | None) -> str:
@@ -105,9 +111,11 @@ def _prog(root: click.Context | None) -> str:
     return name if name in ("bpbridge", "bridge", "python -m bridge") else PROG
 
 
-def _shown(name: str, value: object) -> str:
-    if name == "db":
-        from bridge.cli.app import shown_url
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-        return shown_url(str(value))
-    return str(value)
+    try:
+        return make_url(url).password is not None
+    except (ArgumentError, ValueError):  # a path, not a URL
+        return False

@@ -169,3 +169,39 @@ def test_ctrl_c_outside_long_work_or_at_a_prompt_exits_130(run: Run, monkeypatch
     assert json.loads(anywhere.stdout)["error"] == {
         "type": "Interrupted", "message": "`bpbridge migrate` stopped before it finished", "resume": None,
         "exit_code": 130}
+
+
+def test_a_db_url_with_a_password_resumes_through_bridge_db_not_a_masked_url() -> None:
+    import click
+    from click.core import ParameterSource
+
+    from bridge.cli.interrupts import resume_command
+    from bridge.cli.main import cli
+
+    hidden = ('bpbridge --db "$BRIDGE_DB" migrate run'
+              "  # with BRIDGE_DB set to the --db URL given (its password is not printed)")
+    plain = "postgresql+psycopg://ops@db.example/bridge"
+    for url, want in [
+        ("postgresql+psycopg://ops:s3cret@db.example/bridge", hidden),
+        (plain, f"bpbridge --db {plain} migrate run"),
+    ]:
+        root = click.Context(cli, info_name="bpbridge")
+        root.params["db"] = url
+        root.set_parameter_source("db", ParameterSource.COMMANDLINE)
+        with root:
+            said = resume_command("migrate run")
+        assert said == want and "s3cret" not in said and "***" not in said
+
+
+def test_a_db_path_resumes_as_given() -> None:
+    import click
+    from click.core import ParameterSource
+
+    from bridge.cli.interrupts import resume_command
+    from bridge.cli.main import cli
+
+    root = click.Context(cli, info_name="bpbridge")
+    root.params["db"] = "/srv/bridge/state db.sqlite"
+    root.set_parameter_source("db", ParameterSource.COMMANDLINE)
+    with root:
+        assert resume_command("migrate run") == "bpbridge --db '/srv/bridge/state db.sqlite' migrate run"
