@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Self
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -499,13 +500,26 @@ class ServiceHttp:
     ) -> Iterator[dict[str, Any]]:
         """Projects v3 lists: `page` (1-based) and `per_page` until a false has-next flag in
         `page_info`, a page shorter than `per_page`, or 204 (no body)."""
+        return chain.from_iterable(self.v3_pages(path, extract, params, per_page=per_page, more_keys=more_keys))
+
+    def v3_pages(
+        self,
+        path: str,
+        extract: Callable[[dict[str, Any]], list[dict[str, Any]]],
+        params: Mapping[str, object] | None = None,
+        *,
+        per_page: int = 200,
+        more_keys: tuple[str, ...] = ("has_next_page", "has_more_page"),
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`pages_v3`, a page's records at a time: chained (`chain.from_iterable`), a
+        caller walks 200,000 logs in C, not through a generator's frame per record."""
         page = 1
         while True:
             body = self.request(
                 "GET", path, params={**(params or {}), "page": page, "per_page": per_page}
             )
             items = extract(body)
-            yield from items
+            yield items
             if len(items) < per_page:
                 return
             info = body.get("page_info")
@@ -517,7 +531,8 @@ class ServiceHttp:
                     return
             # this page's records are let go before the next page is read, so that decoding
             # it reuses their memory, still in the CPU caches: a 40 KB time-log page's call
-            # 1.4 -> 1.1 ms (held, the two pages' objects alternate between two sets of memory)
+            # 1.4 -> 1.1 ms (held, the two pages' objects alternate between two sets of memory).
+            # (A chain drops its reference to a page's list once it has walked it.)
             del body, items
             page += 1
 

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any, Final
 
 from bridge.clients import projects_shapes as shapes
@@ -164,10 +165,10 @@ class ProjectsClient:
         query = {"view_type": v3.LOG_VIEW_TYPE, "start_date": v3.LOG_RANGE_START,
                  "end_date": v3.LOG_RANGE_END, **projects_json(params)}
         modules = [query.pop("module")] if "module" in query else [{"type": m} for m in types]
-        for module in modules:
-            yield from self.http.pages_v3(
-                path, shapes.timelogs, {**query, "module": _module_param(module)},
-                per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS)
+        return chain.from_iterable(  # one iterator in C over every page of every module's list
+            page for module in modules
+            for page in self.http.v3_pages(path, shapes.timelogs, {**query, "module": _module_param(module)},
+                                           per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS))
 
     def add_timelog(
         self,

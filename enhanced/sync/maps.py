@@ -51,6 +51,21 @@ def load(store: Store, connection_id: int, kind: str) -> dict[str, Mapped]:
 _FIRST, _REST = itemgetter(0), itemgetter(1, 2)
 
 
+def load_fingerprints(store: Store, connection_id: int, kind: str) -> set[str]:
+    """The fingerprints of `kind`'s map, no more: one string a row, not three and a tuple,
+    for a kind whose fingerprint names its record (see `Writer.fingerprints`)."""
+    with store.session() as s:
+        result = s.connection().execute(
+            select(IdMap.fingerprint).where(IdMap.connection_id == connection_id, IdMap.kind == kind)
+        )
+        cursor = result.cursor
+        out: set[str] = set()
+        while rows := cursor.fetchmany(FETCH):
+            out.update(map(_FIRST, rows))
+        result.close()
+        return out
+
+
 class MapWriter:
     """Buffers id-map rows and upserts them BATCH at a time (and on flush)."""
 

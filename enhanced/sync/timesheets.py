@@ -59,13 +59,17 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
     tasks = upstream(st, "tasks", "task")
     bugs = upstream(st, "bugs", "bug")
     generals = st.writer.mapped("general_task")
-    entries = st.writer.mapped("time_entry")
+    # a no-change re-sync needs only the fingerprints: the map (200,000 rows of three strings)
+    # is read when the first log is not skipped
+    unchanged = st.writer.fingerprints("time_entry")
+    entries: dict[str, maps.Mapped] | None = None
     people = People(st)
     portal_users = st.portal_users()
     rule = time_rule(st)
+    cutoff = st.prefs.cutoff_date
     with st.ctx.store.session() as s:
         billed = billed_task_ids(s, st.cid)
-    claimed = {m.books_id for m in entries.values()}
+    claimed: set[str] = set()  # the Books entries mapped already, once the map is read; the Finders share it
     failures: list[SyncFailure] = []
     dates: dict[str, dt.date] = {}
     upstream_projects = st.upstream_projects()
@@ -119,12 +123,15 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                 books_uid, _made = people.ensure(owner)
                 people.member(pid, books_pid, str(owner["id"]), books_uid)
                 members[owner_id] = books_uid
-            payload = entry_payload(st, log, books_pid, books_tid, books_uid, when)
-            fp = entry_fingerprint(payload)
-            current = entries.get(lid)
-            if current is not None and current.fingerprint == fp:
+            values = _entry_values(cutoff, log, lid, when)
+            fp = _values_fingerprint(values, books_pid, books_tid, books_uid)
+            if fp in unchanged:  # its own: the payload names the log (its marker, in the notes)
                 counts.skipped += 1  # what `apply` does with an unchanged entry, without its set-up
                 continue
+            payload = _payload(values, books_pid, books_tid, books_uid)
+            if entries is None:
+                entries = st.writer.mapped("time_entry")
+                claimed.update(m.books_id for m in entries.values())
             created = payload
             if component == "task" and lid not in entries:
                 if invoiced_tasks is None:
@@ -182,21 +189,26 @@ def _entry_key(rec: dict[str, Any]) -> str:
 
 def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid: str, books_uid: str,
                   when: dt.date | None = None) -> dict[str, Any]:
-    minutes = minutes_of(log)
-    when = when or log_date(log)
-    cutoff = st.prefs.cutoff_date
-    notes = str(log.get("notes") or "")
-    return {
-        "project_id": books_pid,
-        "task_id": books_tid,
-        "user_id": books_uid,
-        "log_date": _iso(when),
-        "log_time": _log_time(minutes),
-        # Books' create request has no billed_status (time-entries.yml): time that must never
-        # be billed (dated before the cutoff, E3) arrives non-billable, the one documented way
-        "is_billable": cutoff is None or when >= cutoff,
-        "notes": f"{notes} {marker(str(log['id']))}".strip(),
-    }
+    """The Books time entry a log becomes."""
+    values = _entry_values(st.prefs.cutoff_date, log, str(log["id"]), when or log_date(log))
+    return _payload(values, books_pid, books_tid, books_uid)
+
+
+#: what an entry takes from its log: is_billable, log_date, log_time, notes
+_Values = tuple[bool, str, str, str]
+
+
+def _entry_values(cutoff: dt.date | None, log: dict[str, Any], log_id: str, when: dt.date) -> _Values:
+    # Books' create request has no billed_status (time-entries.yml): time that must never be
+    # billed (dated before the cutoff, E3) arrives non-billable, the one documented way
+    notes = f"{log.get('notes') or ''} {marker(log_id)}".strip()
+    return cutoff is None or when >= cutoff, _iso(when), _log_time(minutes_of(log)), notes
+
+
+def _payload(values: _Values, books_pid: str, books_tid: str, books_uid: str) -> dict[str, Any]:
+    billable, day, duration, notes = values
+    return {"project_id": books_pid, "task_id": books_tid, "user_id": books_uid, "log_date": day,
+            "log_time": duration, "is_billable": billable, "notes": notes}
 
 
 #: entry_payload's keys, as json.dumps(sort_keys=True) orders them
@@ -212,13 +224,21 @@ def entry_fingerprint(payload: dict[str, Any]) -> str:
     billable = payload.get("is_billable")
     if payload.keys() != _ENTRY_KEYS or type(billable) is not bool:
         return record_fingerprint(payload)
+    values = (billable, payload["log_date"], payload["log_time"], payload["notes"])
+    return _values_fingerprint(values, payload["project_id"], payload["task_id"], payload["user_id"])
+
+
+def _values_fingerprint(values: _Values, books_pid: str, books_tid: str, books_uid: str) -> str:
+    """entry_fingerprint(_payload(...)), without making the payload: a re-sync makes one
+    only for an entry it writes."""
+    billable, day, duration, notes = values
     try:
-        text = (f'{{"is_billable": {"true" if billable else "false"}, "log_date": {_JSON_TEXT(payload["log_date"])}, '
-                f'"log_time": {_JSON_TEXT(payload["log_time"])}, "notes": {_JSON_TEXT(payload["notes"])}, '
-                f'"project_id": {_JSON_TEXT(payload["project_id"])}, "task_id": {_JSON_TEXT(payload["task_id"])}, '
-                f'"user_id": {_JSON_TEXT(payload["user_id"])}}}')
+        text = (f'{{"is_billable": {"true" if billable else "false"}, "log_date": {_JSON_TEXT(day)}, '
+                f'"log_time": {_JSON_TEXT(duration)}, "notes": {_JSON_TEXT(notes)}, '
+                f'"project_id": {_JSON_TEXT(books_pid)}, "task_id": {_JSON_TEXT(books_tid)}, '
+                f'"user_id": {_JSON_TEXT(books_uid)}}}')
     except TypeError:  # not a string: the encoder's `default` decides
-        return record_fingerprint(payload)
+        return record_fingerprint(_payload(values, books_pid, books_tid, books_uid))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -72,6 +72,12 @@ class Writer(Protocol):
         """The id map of `kind` as this sync knows it: the store's, with what was put since."""
         ...
 
+    def fingerprints(self, kind: str) -> set[str]:
+        """The fingerprints in `mapped(kind)`, read without the rest. For a kind whose payload
+        names its record (a time entry's notes carry its log's marker), a fingerprint found
+        here is that record's own, unchanged: enough to skip it without the map."""
+        ...
+
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None: ...
 
     def flush(self) -> None:
@@ -129,6 +135,13 @@ class BooksWriter:
             self.maps.flush()
             known = self._known[kind] = maps.load(self.maps.store, self.maps.connection_id, kind)
         return dict(known)  # the module's own: it records its changes in it
+
+    def fingerprints(self, kind: str) -> set[str]:
+        known = self._known.get(kind)
+        if known is not None:
+            return {m.fingerprint for m in known.values()}
+        self.maps.flush()
+        return maps.load_fingerprints(self.maps.store, self.maps.connection_id, kind)
 
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
         self.maps.put(kind, projects_id, books_id, fingerprint)
@@ -197,6 +210,9 @@ class CountingWriter:
         current = maps.load(self.store, self.connection_id, kind)
         current.update(self._maps.get(kind, {}))
         return current
+
+    def fingerprints(self, kind: str) -> set[str]:
+        return {m.fingerprint for m in self.mapped(kind).values()}
 
     def put(self, kind: str, projects_id: str, books_id: str, fingerprint: str) -> None:
         self._maps.setdefault(kind, {})[projects_id] = Mapped(books_id, fingerprint)
