@@ -109,7 +109,8 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                     failures.append(upstream_failure("timesheet_task_not_fetched", lid, _label(log, when),
                                                      f"bug {rid}", bugs.failed.get(rid)))
                     continue
-            own = rule.refusal(log, when)
+            minutes = minutes_of(log)
+            own = rule.refusal(log, when, minutes)
             if own is not None:
                 failures.append(failure(own[0], lid, _label(log, when), own[1]))
                 continue
@@ -123,7 +124,7 @@ def run(st: SyncState, counts: Counts) -> list[SyncFailure]:
                 books_uid, _made = people.ensure(owner)
                 people.member(pid, books_pid, str(owner["id"]), books_uid)
                 members[owner_id] = books_uid
-            values = _entry_values(cutoff, log, lid, when)
+            values = _entry_values(cutoff, log, lid, when, minutes)
             fp = _values_fingerprint(values, books_pid, books_tid, books_uid)
             if fp in unchanged:  # its own: the payload names the log (its marker, in the notes)
                 counts.skipped += 1  # what `apply` does with an unchanged entry, without its set-up
@@ -190,7 +191,7 @@ def _entry_key(rec: dict[str, Any]) -> str:
 def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid: str, books_uid: str,
                   when: dt.date | None = None) -> dict[str, Any]:
     """The Books time entry a log becomes."""
-    values = _entry_values(st.prefs.cutoff_date, log, str(log["id"]), when or log_date(log))
+    values = _entry_values(st.prefs.cutoff_date, log, str(log["id"]), when or log_date(log), minutes_of(log))
     return _payload(values, books_pid, books_tid, books_uid)
 
 
@@ -198,11 +199,11 @@ def entry_payload(st: SyncState, log: dict[str, Any], books_pid: str, books_tid:
 _Values = tuple[bool, str, str, str]
 
 
-def _entry_values(cutoff: dt.date | None, log: dict[str, Any], log_id: str, when: dt.date) -> _Values:
+def _entry_values(cutoff: dt.date | None, log: dict[str, Any], log_id: str, when: dt.date, minutes: int) -> _Values:
     # Books' create request has no billed_status (time-entries.yml): time that must never be
     # billed (dated before the cutoff, E3) arrives non-billable, the one documented way
     notes = f"{log.get('notes') or ''} {marker(log_id)}".strip()
-    return cutoff is None or when >= cutoff, _iso(when), _log_time(minutes_of(log)), notes
+    return cutoff is None or when >= cutoff, _iso(when), _log_time(minutes), notes
 
 
 def _payload(values: _Values, books_pid: str, books_tid: str, books_uid: str) -> dict[str, Any]:

@@ -109,3 +109,29 @@ def test_E14_one_upstream_edit_updates_that_record_only(make_world: Any) -> None
     assert books_writes(control.calls()) == before + 1
     changed = {m: (c["created"], c["updated"]) for m, c in report.counts.items() if c["created"] or c["updated"]}
     assert changed == {"tasks": (0, 1)}
+
+
+def _time_entries(world: Any) -> dict[str, str]:
+    with world.ctx.store.session() as s:
+        rows = s.execute(select(IdMap.projects_id, IdMap.books_id).where(IdMap.kind == "time_entry")).all()
+    return {str(p): str(b) for p, b in rows}
+
+
+def test_E14_one_log_edit_updates_that_time_entry_only(make_world: Any) -> None:
+    """A re-sync tells an unchanged log by its fingerprint alone (it names the log): an edited
+    log still gets its update, and only it."""
+    world = make_world("small-agency")
+    integ = connect(world)
+    integ.sync()
+    entries = _time_entries(world)
+    log_id = sorted(entries)[0]
+    control = Control(world.sandbox)
+    control.patch("projects", "timelogs", log_id, {"notes": "edited upstream"})
+    before = books_writes(control.calls())
+    report = integ.sync()
+    assert books_writes(control.calls()) == before + 1
+    changed = {m: (c["created"], c["updated"]) for m, c in report.counts.items() if c["created"] or c["updated"]}
+    assert changed == {"timesheets": (0, 1)}
+    books_entry = world.ctx.books.get_time_entry(entries[log_id])
+    assert books_entry["notes"] == f"edited upstream [plog:{log_id}]"
+
