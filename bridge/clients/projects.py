@@ -165,10 +165,12 @@ class ProjectsClient:
         query = {"view_type": v3.LOG_VIEW_TYPE, "start_date": v3.LOG_RANGE_START,
                  "end_date": v3.LOG_RANGE_END, **projects_json(params)}
         modules = [query.pop("module")] if "module" in query else [{"type": m} for m in types]
-        return chain.from_iterable(  # one iterator in C over every page of every module's list
-            page for module in modules
-            for page in self.http.v3_pages(path, shapes.timelogs, {**query, "module": _module_param(module)},
-                                           per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS))
+        pages = chain.from_iterable(  # every module's pages in turn
+            self.http.v3_pages(path, shapes.timelogs, {**query, "module": _module_param(module)},
+                               per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS) for module in modules)
+        # the logs walked in C; and no frame here keeps a page once walked (a page bound to a
+        # name would be held while the next one is read), so v3_pages lets it go first
+        return chain.from_iterable(pages)
 
     def add_timelog(
         self,
