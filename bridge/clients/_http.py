@@ -43,6 +43,7 @@ from bridge.clients._envelope import (
     BOOKS_PER_MINUTE,
     reader_for,
 )
+from bridge.clients._json import decode as decode_json
 from bridge.clients._timeout import http_timeout, no_answer
 from bridge.clients.auth import AuthProvider
 from bridge.clients.limits import RateLimiter
@@ -323,8 +324,8 @@ class ServiceHttp:
             body: Any = {}
         else:
             try:
-                body = response.json()
-            except ValueError:
+                body = decode_json(response.content)
+            except ValueError:  # json's UnicodeDecodeError among them
                 body = None
         failure = self._read_failure(status, body, response.content)
         if failure is None:
