@@ -224,6 +224,19 @@ def tight_floor(rounds: int = 10, block: int = 20) -> Floor:
     return bare.floor()
 
 
+def decoder_saving() -> tuple[float, float]:
+    """Seconds per answer byte that json.loads (the floor's decoder) and the clients' decoder
+    (msgspec, bridge/clients/_json.py) take on a time-log page, best of five blocks."""
+    import timeit
+
+    from bridge.clients._json import decode
+
+    body = json.dumps(PAGE).encode()
+    per_byte = [min(timeit.repeat(lambda f=f: f(body), number=50, repeat=5)) / 50 / len(body)  # type: ignore[misc]
+                for f in (json.loads, decode)]
+    return per_byte[0], per_byte[1]
+
+
 # -- timing the app behind the transport -------------------------------------------------------
 class _Encoded(Response):
     """An answer already encoded (inside the timer): the transport only unpacks it."""
@@ -423,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'':10} answers {job.answer_bytes / 2**20:.1f} MiB, records judged {job.records:,}, "
               f"Books writes {c.books_writes:,}")
         print(f"  {'':10} floor sampled during it: {job.floor.describe()}")
+    stdlib, ours = decoder_saving()
+    print(f"  decoding: the floor prices answer bytes at json.loads ({stdlib * 1e9:.1f} ns a byte on a time-log page); "
+          f"the clients decode with msgspec ({ours * 1e9:.1f} ns). Were the floor to decode with it too:")
+    for job in jobs:
+        fairer = job.floor_s() - job.answer_bytes * max(0.0, stdlib - ours)
+        print(f"  {'':10} {job.name}: floor {fairer:.2f} s, ratio {job.client / fairer:.2f}x")
     for label, f in zip(("before first sync", "between syncs", "after re-sync"), tight, strict=True):
         print(f"  tight-loop floor {label + ':':18} {f.describe()}")
     print(f"  peak memory {peak:.0f} MiB (target < {TARGETS['peak_mib']:.0f} MiB, ru_maxrss)")
