@@ -50,8 +50,14 @@ def text_batches(
     key columns, then `fields` cast to text in SQL, then the `extra` text columns (constants,
     say). Nothing in such a row needs processing, so the driver's tuples are taken as they
     come, with no Row made per row (which costs more than reading the row)."""
-    picked = [*(table.c[k] for k in key), *(cast(table.c[f], String) for f in fields), *extra]
+    picked = [*(table.c[k] for k in key), *(_as_text(table.c[f]) for f in fields), *extra]
     yield from _batches(store, table, key, scope, batch, None, picked, plain=True)
+
+
+def _as_text(column: Column[Any]) -> ColumnElement[Any]:
+    """A column as text in SQL; a text column as it is (a CAST of it to text, a no-op on both
+    backends, costs SQLite a tenth of reading the row)."""
+    return column if isinstance(column.type, String) else cast(column, String)
 
 
 def _batches(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
