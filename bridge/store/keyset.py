@@ -47,7 +47,7 @@ def text_batches(
     fields: Sequence[str], extra: Sequence[ColumnElement[str]] = (),
 ) -> Iterator[list[tuple[Any, ...]]]:
     """`key_batches` in a cheap, canonical form for comparing: a row is a plain tuple of the
-    key columns, then `fields` cast to text in SQL, then the `extra` text columns (constants,
+    key columns, then `fields` as text (cast in SQL unless text already), then the `extra` text columns (constants,
     say). Nothing in such a row needs processing, so the driver's tuples are taken as they
     come, with no Row made per row (which costs more than reading the row)."""
     picked = [*(table.c[k] for k in key), *(_as_text(table.c[f]) for f in fields), *extra]
