@@ -124,7 +124,7 @@ def test_E14_one_log_edit_updates_that_time_entry_only(make_world: Any) -> None:
     integ = connect(world)
     integ.sync()
     entries = _time_entries(world)
-    log_id = sorted(entries)[0]
+    log_id = min(entries)
     control = Control(world.sandbox)
     control.patch("projects", "timelogs", log_id, {"notes": "edited upstream"})
     before = books_writes(control.calls())
