@@ -27,7 +27,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Self
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -487,21 +486,8 @@ class ServiceHttp:
             more = isinstance(context, dict) and _truthy(context.get("has_more_page"))
             if not items or not more:
                 return
-            del body, items  # as in pages_v3
+            del body, items  # as in v3_pages
             page += 1
-
-    def pages_v3(
-        self,
-        path: str,
-        extract: Callable[[dict[str, Any]], list[dict[str, Any]]],
-        params: Mapping[str, object] | None = None,
-        *,
-        per_page: int = 200,
-        more_keys: tuple[str, ...] = ("has_next_page", "has_more_page"),
-    ) -> Iterator[dict[str, Any]]:
-        """Projects v3 lists: `page` (1-based) and `per_page` until a false has-next flag in
-        `page_info`, a page shorter than `per_page`, or 204 (no body)."""
-        return chain.from_iterable(self.v3_pages(path, extract, params, per_page=per_page, more_keys=more_keys))
 
     def v3_pages(
         self,
@@ -512,8 +498,10 @@ class ServiceHttp:
         per_page: int = 200,
         more_keys: tuple[str, ...] = ("has_next_page", "has_more_page"),
     ) -> Iterator[list[dict[str, Any]]]:
-        """`pages_v3`, a page's records at a time: chained (`chain.from_iterable`), a
-        caller walks 200,000 logs in C, not through a generator's frame per record."""
+        """Projects v3 lists, a page's records at a time: `page` (1-based) and `per_page`
+        until a false has-next flag in `page_info`, a page shorter than `per_page`, or 204
+        (no body). Chained (`chain.from_iterable`), a caller walks 200,000 logs in C, not
+        through a generator's frame per record."""
         page = 1
         while True:
             body = self.request(

@@ -286,8 +286,8 @@ class ProjectsClient:
             value = body.get(key)
             return [shape(v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
-        return self.http.pages_v3(path, extract, projects_json(params or {}),
-                                  per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS)
+        return chain.from_iterable(self.http.v3_pages(path, extract, projects_json(params or {}),
+                                                      per_page=v3.PER_PAGE, more_keys=v3.HAS_NEXT_KEYS))
 
     def _one(self, method: str, path: str, singular: str, plural: str) -> Record:
         return _one_of(self.http.request(method, path), singular, plural, f"{method} {path}")
