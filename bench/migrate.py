@@ -10,7 +10,8 @@ upstream. Then, on that backend and for that row count: the floors
 (bench/store_floors.py: a raw write of as many rows of the same width in one transaction,
 `executemany` on SQLite and COPY on PostgreSQL; a streamed read plus blake2b hash of both
 sides), `migrate run` and `migrate verify` each in its own process (so its peak memory,
-ru_maxrss, is its own), the baseline (a plain deepdiff of the two whole states loaded as
+ru_maxrss, is its own; verify's lanes, processes it starts to compare key ranges side by
+side, are added to it), the baseline (a plain deepdiff of the two whole states loaded as
 dicts, with a time limit), and the floors again. A figure is divided by the mean of its
 floor before and after, which says how close the code is to what the machine could do
 that minute: the machine is shared and its speed moves by 2x from day to day.
@@ -138,7 +139,10 @@ def run_phase(name: str, url: str, home: str, limit: int) -> None:
         result = {"records": summary.records}
     elif name == "verify":
         report = verify_migration(ctx, batch=10000, services=False)
-        result = {"ok": report.ok, "differences": report.difference_count}
+        result = {"ok": report.ok, "differences": report.difference_count,
+                  "lanes": max(s["lanes"] for s in report.stats.values()),
+                  # the largest of the lane processes it started (each peaks alike)
+                  "lane_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
     else:
         result = baseline(store, limit)
     result["seconds"] = time.monotonic() - started
@@ -199,15 +203,20 @@ def report(backend: str, records: int, load: tuple[float, float, float], before:
             speedup, bound = b["limit"] / v["seconds"], ">= "
         print(f"verify:  {bound}{speedup:.0f}x faster than the deepdiff baseline"
               f"  [target >= {TARGETS['speedup']:g}x] {verdict(speedup >= TARGETS['speedup'])}")
-    peak = max(m["rss_mib"], v["rss_mib"])
-    print(f"memory:  peak {m['rss_mib']:.0f} MiB migrate, {v['rss_mib']:.0f} MiB verify"
+    # verify's peak: its own and its lanes' processes' together, as if they all peaked at once
+    v_peak = v["rss_mib"] + (v["lanes"] - 1) * v["lane_rss_mib"]
+    peak = max(m["rss_mib"], v_peak)
+    lanes = (f" = {v['rss_mib']:.0f} + {v['lanes'] - 1} lane process(es) of {v['lane_rss_mib']:.0f}"
+             if v["lanes"] > 1 else "")
+    print(f"memory:  peak {m['rss_mib']:.0f} MiB migrate, {v_peak:.0f} MiB verify{lanes}"
           f"  [target < {TARGETS['rss_mib']:g} MiB] {verdict(peak < TARGETS['rss_mib'])}")
     print(f"floors:  write {before.write:.2f}s before, {after.write:.2f}s after (mean {write:.2f}s); "
           f"read+hash {before.read_hash:.2f}s before, {after.read_hash:.2f}s after (mean {read:.2f}s)")
     end = os.getloadavg()
     print(f"load:    {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start, {end[0]:.2f} {end[1]:.2f} {end[2]:.2f} at end")
     print(f"migrate: {m['seconds']:.2f}s ({records / m['seconds']:,.0f} records/s)")
-    print(f"verify:  {v['seconds']:.2f}s ({records / v['seconds']:,.0f} records/s)")
+    print(f"verify:  {v['seconds']:.2f}s ({records / v['seconds']:,.0f} records/s) in {v['lanes']} lane(s) "
+          f"(migrate.lanes: one per core, at most 4; the floors read in one process)")
     if b is not None:
         state = (f"finished in {b['seconds']:.1f}s" if b.get("finished")
                  else f"did not finish within its limit of {b['limit']}s")

@@ -21,8 +21,6 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from deepdiff import DeepDiff
-
 Key = tuple[Any, ...]
 
 
@@ -175,6 +173,8 @@ def _diff_batch(kind: str, exp: dict[Key, dict[str, Any]], act: dict[Key, dict[s
         yield Difference(kind, key, "missing", expected=exp[key])
     for key in sorted(act.keys() - exp.keys()):
         yield Difference(kind, key, "extra", actual=act[key])
+    from deepdiff import DeepDiff  # here, not at import: numpy and pydantic come with it, and equal data never needs it
+
     common = sorted(exp.keys() & act.keys())
     diff = DeepDiff({k: exp[k] for k in common}, {k: act[k] for k in common}, view="tree")
     for level in [*diff.get("values_changed", []), *diff.get("type_changes", [])]:

@@ -142,7 +142,8 @@ def _migrate(org: Organization, ctx: Context, progress: Progress) -> dict[str, A
 def _verify(org: Organization, ctx: Context, progress: Progress) -> dict[str, Any]:
     from migrate.verify import verify_migration
 
-    report = verify_migration(ctx, services=org.options.get("services", True), progress=progress)
+    # one process: a fleet worker already runs several organizations side by side
+    report = verify_migration(ctx, services=org.options.get("services", True), progress=progress, workers=1)
     if not report.ok:
         from bridge.errors import CheckFailed
 

@@ -34,6 +34,9 @@ Record = tuple[tuple[Any, ...], Any]
 Row = tuple[Any, ...]
 #: hears of each batch of rows as it is read
 Seen = Callable[[list[Row]], None]
+#: the keys a read covers: those past the first and at most the second (either end open when None)
+Span = tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]
+WHOLE: Span = (None, None)
 
 #: What a compared column without a rule here is expected to be: never found, so a new
 #: column of the connection, its preferences or a left-out fails verify until it has one.
@@ -95,20 +98,23 @@ def expected_left_outs(left: dict[str, dict[tuple[Any, ...], str]]) -> Iterator[
 
 
 def _batches(store: Store, kind: Kind, connection_id: int, batch: int, fields: tuple[str, ...],
-             constants: tuple[str, ...] = ()) -> Iterator[list[Row]]:
+             constants: tuple[str, ...] = (), span: Span = WHOLE) -> Iterator[list[Row]]:
     extra = [literal(value, String) for value in constants]
-    yield from text_batches(store, kind.table, kind.key, {"connection_id": connection_id}, batch, fields, extra)
+    yield from text_batches(store, kind.table, kind.key, {"connection_id": connection_id}, batch, fields, extra,
+                            after=span[0], upto=span[1])
 
 
 def expected_batches(store: Store, kind: Kind, source: int, excluded: dict[tuple[Any, ...], str],
-                     batch: int, migration_id: str, seen: Seen | None = None) -> Iterator[list[Row]]:
-    """Every legacy record of `kind` that must be carried, key-sorted, batch by batch, as a
-    flat row: its key, its `fields` as the legacy row has them, then the `from_run` columns
-    as the run sets them (all as text). `seen` hears of each batch as read, the records left
-    out included."""
+                     batch: int, migration_id: str, seen: Seen | None = None,
+                     span: Span = WHOLE) -> Iterator[list[Row]]:
+    """Every legacy record of `kind` in `span` that must be carried, key-sorted, batch by
+    batch, as a flat row: its key, its `fields` as the legacy row has them, then the
+    `from_run` columns as the run sets them (all as text). `seen` hears of each batch as
+    read, the records left out included."""
     from_run = {"migration_id": migration_id}
     left = sorted(excluded)
-    for rows in _batches(store, kind, source, batch, kind.fields, tuple(from_run[c] for c in kind.from_run)):
+    for rows in _batches(store, kind, source, batch, kind.fields, tuple(from_run[c] for c in kind.from_run),
+                         span):
         if seen is not None:
             seen(rows)
         yield without_keys(rows, len(kind.key), left)
@@ -140,10 +146,10 @@ def without_keys(rows: list[Row], n: int, left: list[tuple[Any, ...]]) -> list[R
 
 
 def actual_batches(store: Store, kind: Kind, target: int, batch: int,
-                   seen: Seen | None = None) -> Iterator[list[Row]]:
-    """Every record of `kind` in the target scope, key-sorted, batch by batch, as a flat row:
-    its key, then `kind.compared` as text."""
-    for rows in _batches(store, kind, target, batch, kind.compared):
+                   seen: Seen | None = None, span: Span = WHOLE) -> Iterator[list[Row]]:
+    """Every record of `kind` in the target scope and `span`, key-sorted, batch by batch, as
+    a flat row: its key, then `kind.compared` as text."""
+    for rows in _batches(store, kind, target, batch, kind.compared, span=span):
         if seen is not None:
             seen(rows)
         yield rows

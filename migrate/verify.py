@@ -10,8 +10,6 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -31,23 +29,20 @@ from bridge.store.tables import (
     Preferences,
     TransactionRow,
 )
-from bridge.verify import Difference, DiffStats, keyed_diff, row_diff
+from bridge.verify import Difference, DiffStats, keyed_diff
 from migrate import upstream
 from migrate.expected import (
     LEFT_OUT_FIELDS,
-    Row,
-    actual_batches,
-    expected_batches,
     expected_connection,
     expected_left_outs,
     expected_preferences,
     left_out_keys,
-    without_keys,
 )
-from migrate.kinds import BY_NAME, KINDS
+from migrate.kinds import KINDS
+from migrate.lanes import MAX_LISTED, Job, Lanes, lane_count, spans
+from migrate.ledger import IdSum, Ledger
 from migrate.run import find_migration
 
-MAX_LISTED = 1000
 #: the progress task of the M4 checks (one step: they are a few aggregate queries)
 INVARIANTS = "invariants"
 
@@ -73,6 +68,11 @@ class VerifyReport:
             if len(self.differences) < MAX_LISTED:
                 self.differences.append(d)
 
+    def add_listed(self, listed: list[Difference], count: int) -> None:
+        """`count` differences found, of which the first `listed`."""
+        self.difference_count += count
+        self.differences.extend(listed[:max(0, MAX_LISTED - len(self.differences))])
+
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "migration_id": self.migration_id, "difference_count": self.difference_count,
                 "differences": [d.to_json() for d in self.differences], "invariants": self.invariants,
@@ -80,9 +80,10 @@ class VerifyReport:
 
 
 def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
-                     progress: Progress | None = None) -> VerifyReport:
+                     progress: Progress | None = None, workers: int | None = None) -> VerifyReport:
     """`progress` hears of each kind's records compared (of the legacy records expected),
-    then of the invariants and the services' snapshot."""
+    then of the invariants and the services' snapshot. `workers`: the processes that compare
+    the records side by side (None: as migrate.lanes.lane_count judges)."""
     ctx.require("migrate: verify --services" if services else "migrate: verify")
     progress = progress or no_progress
     started = time.monotonic()
@@ -94,24 +95,17 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     up = list(run.upstream_projects or [])
     report.add(_connection_diffs(store, legacy, run))
     report.add(_key_diffs(ctx, run))
-    left = left_out_keys(store, src, up)
-    recorded = _recorded_left_outs(store, run.id)
-    ledgers = Ledger.pair(recorded["transactions"])
-    legacy_counts = {}
-    for kind in KINDS:
-        stats = DiffStats()
-        legacy_counts[kind.name] = _count(store, kind.table, src)
-        excluded = left.get(kind.name, {})
-        src_seen, dst_seen = (ledgers[0].add, ledgers[1].add) if kind.name == "transactions" else (None, None)
-        expected = expected_batches(store, kind, src, excluded, batch, run.id, seen=src_seen)
-        actual = actual_batches(store, kind, dst, batch, seen=dst_seen)
-        counted = _counted(expected, kind.name, legacy_counts[kind.name] - len(excluded), progress)
-        # row_diff reads both sides to their end, so the ledgers see every row
-        report.add(row_diff(kind.name, counted, actual, key_len=len(kind.key), fields=kind.compared, stats=stats))
-        report.stats[kind.name] = stats.__dict__
+    legacy_counts = {kind.name: _count(store, kind.table, src) for kind in KINDS}
+    with Lanes(store, lane_count(store, sum(legacy_counts.values()), workers)) as lanes:
+        # while the lanes' processes start: what the comparison needs, and the invariants' queries
+        left = left_out_keys(store, src, up)
+        recorded = _recorded_left_outs(store, run.id)
+        target = target_facts(store, dst)
+        ledgers = _compare_records(lanes, report, run.id, (src, dst), batch, left, recorded["transactions"],
+                                   legacy_counts, progress)
     report.add(keyed_diff("left_out", expected_left_outs(left), _actual_left_outs(store, run.id)))
     progress(INVARIANTS, 0, 1)
-    report.invariants = invariants(store, src, dst, recorded, legacy_counts, ledgers)
+    report.invariants = invariants(target, recorded, legacy_counts, ledgers)
     progress(INVARIANTS, 1, 1)
     if services and run.services_before is not None:
         visible = sorted(set(_projects_of(store, src)) & set(up))
@@ -122,56 +116,32 @@ def verify_migration(ctx: Context, *, batch: int = 5000, services: bool = True,
     return report
 
 
-def _counted(batches: Iterator[list[Row]], task: str, total: int, progress: Progress) -> Iterator[list[Row]]:
-    """The batches as they are, telling `progress` how many records went by."""
-    done = 0
-    progress(task, done, total)
-    for records in batches:
-        yield records
-        done += len(records)
-        progress(task, done, total)
-    progress(task, done, max(total, done))
-
-
-#: a transaction row's group (kind, project, customer, currency) and amount (its key is 2 columns)
-_GROUP = itemgetter(0, *(2 + BY_NAME["transactions"].compared.index(f)
-                         for f in ("project_id", "customer_id", "currency")))
-_AMOUNT = itemgetter(2 + BY_NAME["transactions"].compared.index("total"))
-
-
-@dataclass
-class Ledger:
-    """What the invariants need of one side's transactions, gathered from the rows the
-    comparison reads (no second read): totals per kind, project, customer and currency,
-    summed in Decimal (never in SQL), and the invoice ids. `skip`: keys not in the totals
-    (the legacy records the run left out), sorted."""
-
-    skip: list[tuple[str, ...]] = field(default_factory=list)
-    totals: dict[tuple[str, ...], Decimal] = field(default_factory=dict)
-    invoices: list[str] = field(default_factory=list)
-
-    @classmethod
-    def pair(cls, left_out: set[str]) -> tuple[Ledger, Ledger]:
-        """The legacy side's (without what the run left out) and the target side's."""
-        return cls(skip=sorted(tuple(k.split("/", 1)) for k in left_out)), cls()
-
-    def add(self, rows: list[Row]) -> None:
-        """A batch: its amounts gathered by group, then each group's summed in one go (in C)."""
-        self.invoices.extend([row[1] for row in rows if row[0] == "invoice"])
-        kept = without_keys(rows, 2, self.skip)
-        amounts: dict[tuple[str, ...], list[str]] = {}
-        for group, amount in zip(map(_GROUP, kept), map(_AMOUNT, kept), strict=True):
-            amounts.setdefault(group, []).append(amount)
-        for group, members in amounts.items():
-            self.totals[group] = sum(map(Decimal, members), self.totals.get(group, Decimal()))
-
-    def sums(self) -> dict[str, str]:
-        """Totals by "kind|project|customer|currency" (a missing customer as "-")."""
-        out: dict[str, Decimal] = {}
-        for (kind, project, customer, currency), total in self.totals.items():
-            name = f"{kind}|{project}|{customer or '-'}|{currency}"
-            out[name] = out.get(name, Decimal()) + total
-        return {k: str(v) for k, v in sorted(out.items())}
+def _compare_records(lanes: Lanes, report: VerifyReport, migration_id: str, scopes: tuple[int, int], batch: int,
+                     left: dict[str, dict[tuple[Any, ...], str]], left_transactions: set[str],
+                     legacy_counts: dict[str, int], progress: Progress) -> tuple[Ledger, Ledger]:
+    """Every carried kind compared record by record, in `lanes` (migrate.lanes); the
+    differences, statistics and the transactions' ledgers merged in key order."""
+    n = lanes.count
+    cut = {kind.name: spans(lanes.store, kind, scopes[0], legacy_counts[kind.name], n) for kind in KINDS}
+    jobs = [Job(*scopes, migration_id, batch, left, left_transactions,
+                {name: span for name, lane_spans in cut.items() if (span := lane_spans[i]) is not None})
+            for i in range(n)]
+    totals = {kind.name: legacy_counts[kind.name] - len(left.get(kind.name, {})) for kind in KINDS}
+    results = lanes.compare(jobs, totals, progress)
+    for kind in KINDS:
+        stats = DiffStats()
+        for lane in results:
+            if kind.name in lane.kinds:
+                part = lane.kinds[kind.name]
+                report.add_listed(part.differences, part.count)
+                for name, value in vars(part.stats).items():
+                    setattr(stats, name, getattr(stats, name) + value)
+        report.stats[kind.name] = {**stats.__dict__, "lanes": n}
+    ledgers = results[0].ledgers
+    for lane in results[1:]:
+        ledgers[0].merge(lane.ledgers[0])
+        ledgers[1].merge(lane.ledgers[1])
+    return ledgers
 
 
 #: Connection columns a re-enable through the gate frees: E10 disables and re-enables it,
@@ -268,33 +238,45 @@ def _recorded_left_outs(store: Store, migration_id: str) -> dict[str, set[str]]:
     return out
 
 
-def invariants(store: Store, src: int, dst: int, left_by_kind: dict[str, set[str]], legacy_counts: dict[str, int],
-               ledgers: tuple[Ledger, Ledger]) -> dict[str, dict[str, Any]]:
-    """M4 over what the comparison gathered (`legacy_counts`, the transactions' `ledgers`),
-    the left-outs the run recorded and a few aggregate queries."""
+@dataclass(frozen=True)
+class TargetFacts:
+    """What the invariants ask the store of the target scope: its tasks on more than one
+    invoice, and its record count per kind."""
+
+    billed_twice: list[str]
+    counts: dict[str, int]
+
+
+def target_facts(store: Store, dst: int) -> TargetFacts:
     with store.connect() as c:
         lines = InvoiceLineRow.__table__.c
         twice = c.execute(select(lines.task_id).where(lines.connection_id == dst, lines.task_id.is_not(None))
                           .group_by(lines.task_id).having(func.count(func.distinct(lines.invoice_id)) > 1)
                           ).scalars().all()
-    legacy_invoices, target_invoices = set(ledgers[0].invoices), ledgers[1].invoices
-    left_invoices = {k.split("/", 1)[1] for k in left_by_kind["transactions"] if k.startswith("invoice/")}
+    return TargetFacts(sorted(twice), {kind.name: _count(store, kind.table, dst) for kind in KINDS})
+
+
+def invariants(target: TargetFacts, left_by_kind: dict[str, set[str]], legacy_counts: dict[str, int],
+               ledgers: tuple[Ledger, Ledger]) -> dict[str, dict[str, Any]]:
+    """M4 over what the comparison gathered (`legacy_counts`, the transactions' `ledgers`),
+    the left-outs the run recorded and the `target`'s facts."""
+    legacy_invoices, target_invoices = ledgers[0].invoices, ledgers[1].invoices
+    left_invoices = IdSum.of(k.split("/", 1)[1] for k in left_by_kind["transactions"] if k.startswith("invoice/"))
     counts = {}
     for kind in KINDS:
-        legacy_n, target_n, left_n = (legacy_counts[kind.name], _count(store, kind.table, dst),
+        legacy_n, target_n, left_n = (legacy_counts[kind.name], target.counts[kind.name],
                                       len(left_by_kind[kind.name]))
         counts[kind.name] = {"legacy": legacy_n, "enhanced": target_n, "left_out": left_n,
                              "ok": legacy_n == target_n + left_n}
     before, after = ledgers[0].sums(), ledgers[1].sums()
     totals_diff = DeepDiff(before, after) if before != after else None
-    once = (len(target_invoices) == len(set(target_invoices))
-            and set(target_invoices) | left_invoices == legacy_invoices
-            and not (set(target_invoices) & left_invoices))
+    # the target's and the left-out invoices together are the legacy ones: none lost, none twice
+    once = target_invoices + left_invoices == legacy_invoices
     return {
-        "every_invoice_exactly_once": {"ok": once, "legacy": len(legacy_invoices),
-                                       "enhanced": len(target_invoices), "left_out": len(left_invoices)},
+        "every_invoice_exactly_once": {"ok": once, "legacy": legacy_invoices.count,
+                                       "enhanced": target_invoices.count, "left_out": left_invoices.count},
         "totals_unchanged": {"ok": not totals_diff, "groups": len(before),
                              "differences": totals_diff.to_dict() if totals_diff else {}},
-        "no_task_billed_twice": {"ok": not twice, "tasks": sorted(twice)[:50]},
+        "no_task_billed_twice": {"ok": not target.billed_twice, "tasks": target.billed_twice[:50]},
         "counts_match": {"ok": all(v["ok"] for v in counts.values()), "kinds": counts},
     }

@@ -185,8 +185,11 @@ def run(app: App, batch: int, services: bool, plan_path: Path | None) -> None:
 @migrate.command()
 @batch_option
 @services_option
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that compare the records side by side, each a range of keys "
+                   "[default: one per core, up to 4, and one per 200,000 records].")
 @click.pass_obj
-def verify(app: App, batch: int, services: bool) -> None:
+def verify(app: App, batch: int, services: bool, workers: int | None) -> None:
     """Check the migrated state against the legacy state (deepdiff); exit 1 on any difference.
 
     Example: `bpbridge migrate verify --json > verify.json`
@@ -196,7 +199,7 @@ def verify(app: App, batch: int, services: bool) -> None:
     ctx = app.context()
     with resumable(app, "migrate verify", saved=lambda: _NOTHING_CHANGED), \
             progress_for(app, "verify ") as progress:
-        report = verify_migration(ctx, batch=batch, services=services, progress=progress)
+        report = verify_migration(ctx, batch=batch, services=services, progress=progress, workers=workers)
     app.emit(report.to_json(), lambda _: _print_verify(report))
     if not report.ok:
         raise CheckFailed(f"verification failed: {report.difference_count} difference(s), "

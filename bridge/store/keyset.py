@@ -44,14 +44,16 @@ def key_batches(
 
 def text_batches(
     store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
-    fields: Sequence[str], extra: Sequence[ColumnElement[str]] = (),
+    fields: Sequence[str], extra: Sequence[ColumnElement[str]] = (), *,
+    after: tuple[Any, ...] | None = None, upto: tuple[Any, ...] | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """`key_batches` in a cheap, canonical form for comparing: a row is a plain tuple of the
-    key columns, then `fields` as text (cast in SQL unless text already), then the `extra` text columns (constants,
-    say). Nothing in such a row needs processing, so the driver's tuples are taken as they
-    come, with no Row made per row (which costs more than reading the row)."""
+    key columns, then `fields` as text (cast in SQL unless text already), then the `extra`
+    text columns (constants, say). Nothing in such a row needs processing, so the driver's
+    tuples are taken as they come, with no Row made per row (which costs more than reading
+    the row). Only keys past `after` and at most `upto` (either end open when None)."""
     picked = [*(table.c[k] for k in key), *(_as_text(table.c[f]) for f in fields), *extra]
-    yield from _batches(store, table, key, scope, batch, None, picked, plain=True)
+    yield from _batches(store, table, key, scope, batch, after, picked, plain=True, upto=upto)
 
 
 def _as_text(column: Column[Any]) -> ColumnElement[Any]:
@@ -61,10 +63,11 @@ def _as_text(column: Column[Any]) -> ColumnElement[Any]:
 
 
 def _batches(store: Store, table: Table, key: Sequence[str], scope: Mapping[str, Any], batch: int,
-             after: tuple[Any, ...] | None, picked: list[Any], *, plain: bool) -> Iterator[list[Any]]:
+             after: tuple[Any, ...] | None, picked: list[Any], *, plain: bool,
+             upto: tuple[Any, ...] | None = None) -> Iterator[list[Any]]:
     key_cols = ordered(table, key, store.dialect)
     order = [*(table.c[name] for name in scope), *key_cols]
-    where = [table.c[name] == value for name, value in scope.items()]
+    where = key_range(table, key, scope, store.dialect, None, upto)
     while True:
         q = select(*picked).where(*where).order_by(*order).limit(batch)
         if after is not None:
