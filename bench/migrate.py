@@ -138,7 +138,7 @@ def run_phase(name: str, url: str, home: str, limit: int) -> None:
         summary = run_migration(ctx, batch=10000, services=False)
         result = {"records": summary.records}
     elif name == "verify":
-        report = verify_migration(ctx, batch=10000, services=False)
+        report = verify_migration(ctx, services=False)  # its default read batch (5,000 records a side)
         result = {"ok": report.ok, "differences": report.difference_count,
                   "lanes": max(s["lanes"] for s in report.stats.values()),
                   # the largest of the lane processes it started (each peaks alike)

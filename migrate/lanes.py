@@ -102,15 +102,18 @@ def spans(store: Store, kind: Kind, source: int, records: int, lanes: int) -> li
     if lanes == 1 or records < lanes:
         return [WHOLE, *([None] * (lanes - 1))]
     cols = ordered(kind.table, kind.key, store.dialect)
-    cuts: list[tuple[Any, ...] | None] = [None]
+    cuts: list[tuple[Any, ...]] = []
     with store.connect() as c:
         for i in range(1, lanes):
             q = (select(*cols).where(kind.table.c.connection_id == source).order_by(*cols)
                  .offset(records * i // lanes - 1).limit(1))
             row = c.execute(q).first()
-            cuts.append(tuple(row) if row is not None else cuts[-1])
-    cuts.append(None)
-    return [(cuts[i], cuts[i + 1]) for i in range(lanes)]
+            if row is None:  # fewer records than counted: the lanes cut so far cover the rest
+                break
+            cuts.append(tuple(row))
+    bounds = [None, *cuts, None]
+    found: list[Span | None] = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    return found + [None] * (lanes - len(found))
 
 
 class Lanes:
@@ -120,8 +123,12 @@ class Lanes:
     def __init__(self, store: Store, count: int) -> None:
         self.store = store
         self.others: list[_Lane] = []
-        for _ in range(count - 1):
-            self.others.append(_start())
+        try:
+            for _ in range(count - 1):
+                self.others.append(_start())
+        except BaseException:
+            self.__exit__()
+            raise
 
     @property
     def count(self) -> int:

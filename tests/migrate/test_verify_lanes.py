@@ -184,6 +184,23 @@ def test_M3_the_cli_verifies_in_the_lanes_asked_for_and_names_a_difference(
         (kind.name, list(map(str, gone)), "missing")]
 
 
+@pytest.mark.parametrize("overcount", [1, 2, 10])
+def test_spans_partition_the_keys_even_when_fewer_records_are_left_than_counted(
+    legacy_world: Callable[[str], LegacyWorld], overcount: int,
+) -> None:
+    """A count taken before records were deleted must not make two lanes read the same keys."""
+    world, _ = _migrated(legacy_world)
+    legacy, _ = find_migration(world.ctx)
+    store = world.ctx.store
+    for kind in KINDS:
+        keys = [tuple(k) for k in _keys(store, kind, legacy.id)]
+        cut = spans(store, kind, legacy.id, len(keys) * overcount, 4)
+        assert len(cut) == 4
+        for key in keys:
+            inside = [s for s in cut if s is not None and (s[0] is None or key > s[0]) and (s[1] is None or key <= s[1])]
+            assert len(inside) == 1, (kind.name, key, cut)
+
+
 def test_a_lane_whose_process_dies_is_an_error_that_says_so(store: Store) -> None:
     with Lanes(store, 2) as lanes:
         lanes.others[0].process.kill()
