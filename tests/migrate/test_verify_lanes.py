@@ -197,7 +197,8 @@ def test_spans_partition_the_keys_even_when_fewer_records_are_left_than_counted(
         cut = spans(store, kind, legacy.id, len(keys) * overcount, 4)
         assert len(cut) == 4
         for key in keys:
-            inside = [s for s in cut if s is not None and (s[0] is None or key > s[0]) and (s[1] is None or key <= s[1])]
+            inside = [s for s in cut
+                      if s is not None and (s[0] is None or key > s[0]) and (s[1] is None or key <= s[1])]
             assert len(inside) == 1, (kind.name, key, cut)
 
 
