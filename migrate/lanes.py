@@ -4,9 +4,9 @@ Verify reads both sides whole, and at a million records most of its time is the 
 driver handing rows to Python, which one process does on one core. So each kind's keys are
 cut into `lanes` ranges of about equal legacy counts; lane 0 runs in this process, every
 other lane in a process of its own (a fresh interpreter, nothing inherited: each opens the
-store by its URL, read-only). A lane compares its range of every kind exactly as one process compares
-the whole (`bridge.verify.row_diff`) and sends back its differences, statistics and the
-transactions' ledgers. The ranges partition each kind's keys on both sides, so the merged
+store by its URL and only reads). A lane compares its range of every kind exactly as one
+process compares the whole (`bridge.verify.row_diff`) and sends back its differences,
+statistics and the transactions' ledgers. The ranges partition each kind's keys on both sides, so the merged
 result is the one-process result: the same differences in the same order (every record,
 missing and extra ones included, falls in exactly one range).
 """
@@ -211,7 +211,6 @@ class _Lane:
         self.process.wait()
         self.pipe.close()
 
-
     def send(self, url: str, job: Job) -> None:
         assert self.process.stdin is not None
         try:
@@ -261,10 +260,13 @@ def _take(lane: _Lane, tell: Tell) -> None:
             lane.result = result
         case ("error", BaseException() as error):
             raise error
+        case _:  # never sent: waiting on would hang
+            raise BridgeError(f"a verify lane sent what no lane sends: {type(message).__name__}")
 
 
 def serve(answer: Connection, url: str, job: Job) -> None:
-    """A lane's process: open the store read-only, compare, answer on `answer`, close."""
+    """A lane's process: open the store (no schema change, no new file), compare, answer on
+    `answer`, close."""
     try:
         store = Store.open(url, upgrade=False, create=False)
         try:

@@ -29,8 +29,9 @@ def _id_hash(text: str) -> int:
 @dataclass
 class IdSum:
     """A multiset of ids in constant memory: how many, and the sum of their 128-bit hashes.
-    `a + b == c` holds exactly when a and b together are c (but for a collision, odds about
-    n / 2**128), so "every invoice exactly once" is checked without holding a million ids."""
+    `a + b == c` holds exactly when a and b together are c, bar a collision of the sums (odds
+    about 1 in 2**128 for ids not crafted to collide), so "every invoice exactly once" is
+    checked without holding a million ids; the record comparison names any invoice itself."""
 
     count: int = 0
     total: int = 0
