@@ -3,6 +3,12 @@ on stdin and answers on file descriptor FD (migrate.lanes)."""
 
 from __future__ import annotations
 
+import signal
+
+# a Ctrl-C reaches the whole process group: the parent handles it and stops this process, so
+# this one ignores it (before the imports, which take the longest) and prints no traceback
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 import pickle
 import sys
 from multiprocessing.connection import Connection

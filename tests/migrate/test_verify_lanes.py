@@ -7,8 +7,10 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -208,6 +210,33 @@ def test_a_lane_whose_process_dies_is_an_error_that_says_so(store: Store) -> Non
         job = Job(1, 2, "run", 10, {}, set(), {})
         with pytest.raises(BridgeError, match="ended without an answer"):
             lanes.compare([job, job], {}, lambda *_: None)
+
+
+_HOLD_LANES = """
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test runner's child may inherit it ignored
+from bridge.store import Store
+from migrate.lanes import Lanes
+with Lanes(Store.open(sys.argv[1]), 2) as lanes:
+    print(lanes.others[0].process.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_ctrl_c_stops_the_lanes_processes_quietly(store_url: str) -> None:
+    """SIGINT reaches the whole process group: the lane's process ignores it (no traceback of
+    its own) and the parent, interrupted, stops it on its way out; none is left running."""
+    Store.open(store_url).close()
+    parent = subprocess.Popen([sys.executable, "-c", _HOLD_LANES, store_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert parent.stdout is not None
+    lane = int(parent.stdout.readline())
+    time.sleep(1.0)  # the lane's interpreter is up and ignoring SIGINT
+    os.killpg(parent.pid, signal.SIGINT)
+    _, err = parent.communicate(timeout=30)
+    assert "KeyboardInterrupt" in err and "lane_process" not in err and "serve" not in err, err
+    with pytest.raises(ProcessLookupError):
+        os.kill(lane, 0)
 
 
 def test_a_store_in_memory_has_one_lane_and_refuses_more() -> None:
